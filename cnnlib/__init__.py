@@ -1,0 +1,91 @@
+"""cnnlib: the small library behind the book *CNNs in TensorFlow*.
+
+Importing :mod:`cnnlib` imports TensorFlow **once, quietly**. TensorFlow's C++
+runtime writes start-up lines (oneDNN notices, ``cudart_stub``, ``cuInit``)
+straight to file descriptor 2 before Python logging exists, so they cannot be
+silenced with ``TF_CPP_MIN_LOG_LEVEL`` alone, and they differ between machines.
+We point fd 2 at ``/dev/null`` while TensorFlow loads and runs its first op,
+then restore it, so a notebook prints the same thing on every run.
+
+Submodules (import the one you need)::
+
+    cnnlib.data      load_mnist(): full MNIST or the 5,000-digit offline sample
+    cnnlib.viz       figures of digits, filters and feature maps
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from typing import Iterator
+
+__version__ = "0.1.0"
+
+#: Oldest TensorFlow this book is tested against (Keras 3 is required).
+MIN_TENSORFLOW = (2, 16)
+
+
+@contextlib.contextmanager
+def quiet_stderr() -> Iterator[None]:
+    """Send file descriptor 2 to ``/dev/null`` inside the ``with`` block.
+
+    Python's ``sys.stderr`` is flushed first and fd 2 is restored on exit,
+    even when the body raises.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no real fd 2 (rare hosts)
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _version_tuple(text: str) -> tuple[int, int]:
+    parts = []
+    for piece in text.split(".")[:2]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    while len(parts) < 2:
+        parts.append(0)
+    return parts[0], parts[1]
+
+
+def check_tensorflow_version(version: str, minimum: tuple[int, int] = MIN_TENSORFLOW) -> None:
+    """Raise ``ImportError`` naming both versions when ``version`` is too old."""
+    if _version_tuple(version) < minimum:
+        need = ".".join(map(str, minimum))
+        raise ImportError(
+            f"cnnlib needs TensorFlow >= {need} (with Keras 3), but TensorFlow "
+            f"{version} is installed. Upgrade it with: pip install -U 'tensorflow>={need}'"
+        )
+
+
+def _import_tensorflow_quietly():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with quiet_stderr():
+        try:
+            import tensorflow as tf
+        except ModuleNotFoundError as err:
+            if err.name != "tensorflow":
+                raise
+            need = ".".join(map(str, MIN_TENSORFLOW))
+            raise ImportError(
+                f"cnnlib needs TensorFlow >= {need}, and TensorFlow is not installed. "
+                f"Install it with: pip install 'tensorflow>={need}'"
+            ) from None
+        check_tensorflow_version(tf.__version__)
+        # The first op initialises the devices and prints the rest of the noise.
+        tf.constant(0.0) + 1.0
+        tf.get_logger().setLevel("ERROR")
+    return tf
+
+
+_import_tensorflow_quietly()

@@ -1,0 +1,177 @@
+"""Static figures of digits, filters and feature maps (matplotlib).
+
+Every function returns the :class:`matplotlib.figure.Figure` it drew, so a
+notebook can show it (``plt.show()``) or save it. Nothing here keeps state
+between calls.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Optional, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+
+def _as_2d(image: np.ndarray, what: str = "image") -> np.ndarray:
+    """Return ``image`` as a 2-D float array; accept (H, W), (H, W, 1) or (1, H, W, 1)."""
+    arr = np.asarray(image)
+    if arr.dtype.kind not in "uifb":
+        raise TypeError(f"{what} must hold numbers, got dtype {arr.dtype}")
+    squeezed = np.squeeze(arr)
+    if squeezed.ndim != 2 or squeezed.size == 0:
+        raise ValueError(
+            f"{what} must be one 2-D picture (H, W), (H, W, 1) or (1, H, W, 1); "
+            f"got shape {arr.shape}"
+        )
+    return squeezed.astype(np.float64)
+
+
+def show_images(
+    images: Sequence[np.ndarray] | np.ndarray,
+    titles: Optional[Sequence[str]] = None,
+    ncols: Optional[int] = None,
+    cmap: str = "gray",
+    size: float = 1.5,
+    suptitle: Optional[str] = None,
+    symmetric: bool = False,
+) -> Figure:
+    """Show pictures in a grid, one per panel.
+
+    Args:
+        images: ``N`` pictures, each ``(H, W)`` (or ``(H, W, 1)``); an array
+            ``(N, H, W)`` works too.
+        titles: ``N`` panel titles, or ``None``.
+        ncols: panels per row (default: all in one row, at most 10).
+        cmap: matplotlib colour map; ``"gray"`` shows ink white on black as
+            MNIST stores it.
+        size: inches per panel.
+        suptitle: a title over the whole figure.
+        symmetric: centre the colour scale on 0 (for filters and feature maps
+            with negative values); uses the ``"RdBu_r"`` map unless ``cmap``
+            says otherwise.
+
+    Returns:
+        The figure.
+    """
+    pictures = [_as_2d(im, f"images[{i}]") for i, im in enumerate(images)]
+    if not pictures:
+        raise ValueError("show_images needs at least one picture, got none")
+    if titles is not None and len(titles) != len(pictures):
+        raise ValueError(f"got {len(pictures)} pictures but {len(titles)} titles")
+    n = len(pictures)
+    ncols = min(n, 10) if ncols is None else ncols
+    if ncols < 1:
+        raise ValueError(f"ncols must be >= 1, got {ncols}")
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.3 if suptitle else 0)),
+                             squeeze=False)
+    if symmetric and cmap == "gray":
+        cmap = "RdBu_r"
+    for k, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if k >= n:
+            continue
+        pic = pictures[k]
+        if symmetric:
+            lim = float(np.abs(pic).max()) or 1.0
+            ax.imshow(pic, cmap=cmap, vmin=-lim, vmax=lim)
+        else:
+            ax.imshow(pic, cmap=cmap)
+        if titles is not None:
+            ax.set_title(titles[k], fontsize=9)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def show_grid_values(
+    array: np.ndarray,
+    ax: Optional[plt.Axes] = None,
+    fmt: str = "{:.1f}",
+    cmap: str = "Blues",
+    title: Optional[str] = None,
+) -> Figure:
+    """Draw a small 2-D array as coloured cells with each value written in.
+
+    Args:
+        array: ``(H, W)`` numbers; meant for small grids (a filter, a pooled
+            map), up to about 12 x 12.
+        ax: axes to draw into (default: a new figure).
+        fmt: format of each value.
+        cmap: colour map of the cells.
+        title: axes title.
+
+    Returns:
+        The figure that holds ``ax``.
+    """
+    grid = _as_2d(array, "array")
+    if ax is None:
+        h, w = grid.shape
+        _, ax = plt.subplots(figsize=(0.55 * w + 0.6, 0.55 * h + 0.6))
+    ax.imshow(grid, cmap=cmap)
+    lo, hi = float(grid.min()), float(grid.max())
+    middle = (lo + hi) / 2
+    for (i, j), value in np.ndenumerate(grid):
+        colour = "white" if value > middle and hi > lo else "black"
+        ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=8, color=colour)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax.figure
+
+
+def show_pipeline(stages: Mapping[str, np.ndarray], size: float = 2.0) -> Figure:
+    """Show a digit passing through layers, one panel per stage.
+
+    Args:
+        stages: ordered ``{title: picture}``; each picture ``(H, W)``. Shapes
+            may differ (pooling shrinks them); each panel title gets the shape
+            appended. Pictures with negative values get a blue-white-red scale
+            centred on 0, the others a grey scale.
+        size: inches per panel.
+
+    Returns:
+        The figure.
+    """
+    if not stages:
+        raise ValueError("show_pipeline needs at least one stage, got none")
+    fig, axes = plt.subplots(1, len(stages), figsize=(size * len(stages), size + 0.4), squeeze=False)
+    for ax, (title, picture) in zip(axes.flat, stages.items()):
+        pic = _as_2d(picture, f"stage {title!r}")
+        if pic.min() < 0:
+            lim = float(np.abs(pic).max())
+            ax.imshow(pic, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        else:
+            ax.imshow(pic, cmap="gray")
+        ax.set_title(f"{title}\n{pic.shape[0]}x{pic.shape[1]}", fontsize=9)
+        ax.set_axis_off()
+    fig.tight_layout()
+    return fig
+
+
+def show_scores(scores: np.ndarray, title: str = "", highlight: Optional[int] = None) -> Figure:
+    """Bar chart of ten class scores (logits or probabilities).
+
+    Args:
+        scores: ``(10,)`` numbers, one per digit 0..9.
+        title: axes title.
+        highlight: a digit whose bar is drawn in a second colour.
+
+    Returns:
+        The figure.
+    """
+    values = np.asarray(scores, dtype=np.float64).reshape(-1)
+    if values.shape != (10,):
+        raise ValueError(f"scores must hold 10 values (one per digit), got shape {np.shape(scores)}")
+    fig, ax = plt.subplots(figsize=(4.2, 2.2))
+    colours = ["tab:orange" if d == highlight else "tab:blue" for d in range(10)]
+    ax.bar(range(10), values, color=colours)
+    ax.set_xticks(range(10))
+    ax.set_xlabel("digit")
+    if title:
+        ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return fig
