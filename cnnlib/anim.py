@@ -1,0 +1,156 @@
+"""Sliding-window pictures: one drawing, shown three ways.
+
+:func:`draw_window_step` draws one step of a filter or pooling window moving
+over a small grid: the input (pad cells grey), the window outlined, and the
+output filled in up to this step. It is used by
+
+- :func:`window_animation`: all steps as a ``FuncAnimation`` exported with
+  ``to_jshtml()``, which plays in a static web page with no kernel;
+- :mod:`cnnlib.widgets`: sliders that redraw one step in a live kernel.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib import animation
+from matplotlib.patches import Rectangle
+
+from . import ops
+
+OPS = ("conv", "max", "avg")
+
+
+@dataclass(frozen=True)
+class WindowPlan:
+    """Everything needed to draw a window sliding over a 2-D grid.
+
+    Attributes:
+        x: the input ``(H, W)``; padded: the input with its pad cells
+            (NaN marks a pad cell); top, left: pad cells before.
+        out: the finished output ``(H_out, W_out)``.
+        k, stride: window and step (pairs); op: ``"conv"``, ``"max"`` or ``"avg"``.
+        kernel: the filter for ``"conv"``, else ``None``.
+    """
+
+    x: np.ndarray
+    padded: np.ndarray
+    top: int
+    left: int
+    out: np.ndarray
+    k: tuple[int, int]
+    stride: tuple[int, int]
+    op: str
+    kernel: Optional[np.ndarray]
+
+    @property
+    def steps(self) -> int:
+        return self.out.size
+
+
+def plan_window(x: np.ndarray, op: str = "conv", kernel: Optional[np.ndarray] = None,
+                size: ops.IntOrPair = 2, stride: ops.IntOrPair = 1,
+                padding: str = "VALID") -> WindowPlan:
+    """Compute the output (with :mod:`cnnlib.ops`) and the padded grid to draw.
+
+    Args:
+        x: ``(H, W)`` input grid. op: ``"conv"``, ``"max"`` or ``"avg"``.
+        kernel: ``(kh, kw)`` filter, required for ``"conv"`` (its shape is the window).
+        size: pooling window, int or pair. stride: int or pair. padding: SAME/VALID.
+    """
+    if op not in OPS:
+        raise ValueError(f"op must be one of {OPS}, got {op!r}")
+    grid = np.asarray(x, dtype=float)
+    if grid.ndim != 2:
+        raise ValueError(f"x must be a 2-D grid (H, W), got shape {grid.shape}")
+    if op == "conv":
+        if kernel is None:
+            raise ValueError("op='conv' needs a kernel (kh, kw), got None")
+        kern = np.asarray(kernel, dtype=float)
+        out = ops.conv2d(grid, kern, stride=stride, padding=padding)
+        k = kern.shape
+    else:
+        kern = None
+        out = (ops.max_pool2d if op == "max" else ops.avg_pool2d)(grid, size, stride, padding)
+        k = ops._pair(size, "size")
+    s = ops._pair(stride, "stride")
+    pad = ops._check_padding(padding)
+    h, w = grid.shape
+    (top, bottom), (left, right) = ops._pad_amounts(h, w, k[0], k[1], s[0], s[1], pad)
+    padded = np.pad(grid, ((top, bottom), (left, right)), constant_values=np.nan)
+    return WindowPlan(grid, padded, top, left, np.atleast_2d(out), tuple(k), s, op, kern)
+
+
+def _draw_grid(ax, values: np.ndarray, shown: np.ndarray, title: str, fmt: str) -> None:
+    ax.clear()
+    h, w = values.shape
+    ax.set_xlim(-0.5, w - 0.5)
+    ax.set_ylim(h - 0.5, -0.5)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=9)
+    for (i, j), v in np.ndenumerate(values):
+        pad = np.isnan(v)
+        face = "#d9d9d9" if pad else ("#ffffff" if not shown[i, j] else "#e8f1fb")
+        ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor=face, edgecolor="#888888", lw=0.8))
+        if shown[i, j]:
+            ax.text(j, i, "pad" if pad else fmt.format(v), ha="center", va="center", fontsize=8,
+                    color="#777777" if pad else "black")
+
+
+def draw_window_step(plan: WindowPlan, step: int, axes=None):
+    """Draw step ``step`` (0-based, row by row) of ``plan`` into two axes.
+
+    Returns:
+        The figure.
+    """
+    if not 0 <= step < plan.steps:
+        raise ValueError(f"step must be in 0..{plan.steps - 1}, got {step!r}")
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(6.4, 3.0), gridspec_kw={"width_ratios": [1.3, 1]})
+    ax_in, ax_out = axes
+    out_h, out_w = plan.out.shape
+    i, j = divmod(step, out_w)
+    _draw_grid(ax_in, plan.padded, np.ones_like(plan.padded, bool), "input", "{:g}")
+    r0, c0 = i * plan.stride[0], j * plan.stride[1]
+    ax_in.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), plan.k[1], plan.k[0], fill=False,
+                              edgecolor="#d62728", lw=2.5))
+    shown = np.zeros(plan.out.shape, bool)
+    shown.flat[: step + 1] = True
+    label = {"conv": "convolution", "max": "max pool", "avg": "average pool"}[plan.op]
+    _draw_grid(ax_out, plan.out, shown, f"output ({label})", "{:.2f}")
+    ax_out.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#d62728", lw=2.5))
+    window = plan.padded[r0:r0 + plan.k[0], c0:c0 + plan.k[1]]
+    ax_in.figure.suptitle(_formula(plan, window, plan.out[i, j], i, j), fontsize=8)
+    return ax_in.figure
+
+
+def _formula(plan: WindowPlan, window: np.ndarray, value: float, i: int, j: int) -> str:
+    cells = ["pad" if np.isnan(v) else f"{v:g}" for v in window.ravel()]
+    if plan.op == "conv":
+        terms = " + ".join(f"{w:g}*{c}" for w, c in zip(plan.kernel.ravel(), cells))
+        return f"out[{i},{j}] = {terms} = {value:.2f}"
+    name = "max" if plan.op == "max" else "mean of real cells"
+    return f"out[{i},{j}] = {name}({', '.join(cells)}) = {value:.2f}"
+
+
+def window_animation(plan: WindowPlan, fps: float = 1.5, dpi: int = 64) -> str:
+    """All steps of ``plan`` as a self-contained HTML animation (play, pause, step).
+
+    Uses ``FuncAnimation(...).to_jshtml()``: the frames are embedded as PNG
+    images, so it plays in a static page without a Python kernel.
+
+    Returns:
+        The HTML (display it with ``IPython.display.HTML``).
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(6.4, 3.0), dpi=dpi,
+                             gridspec_kw={"width_ratios": [1.3, 1]})
+    anim = animation.FuncAnimation(fig, lambda n: draw_window_step(plan, n, axes),
+                                   frames=plan.steps, interval=1000 / fps)
+    try:
+        return anim.to_jshtml(fps=fps, default_mode="once")
+    finally:
+        plt.close(fig)
