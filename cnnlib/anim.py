@@ -116,6 +116,8 @@ def draw_window_step(plan: WindowPlan, step: int, axes=None):
     i, j = divmod(step, out_w)
     _draw_grid(ax_in, plan.padded, np.ones_like(plan.padded, bool), "input", "{:g}")
     r0, c0 = i * plan.stride[0], j * plan.stride[1]
+    ax_in.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), plan.k[1], plan.k[0], facecolor="#d62728",
+                              alpha=0.18, edgecolor="none"))      # the cells under the window
     ax_in.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), plan.k[1], plan.k[0], fill=False,
                               edgecolor="#d62728", lw=2.5))
     shown = np.zeros(plan.out.shape, bool)
@@ -146,11 +148,78 @@ def window_animation(plan: WindowPlan, fps: float = 1.5, dpi: int = 64) -> str:
     Returns:
         The HTML (display it with ``IPython.display.HTML``).
     """
+    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not fps > 0:
+        raise ValueError(f"fps must be a number > 0 (frames per second), got {fps!r}")
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or dpi < 1:
+        raise ValueError(f"dpi must be an int >= 1, got {dpi!r}")
     fig, axes = plt.subplots(1, 2, figsize=(6.4, 3.0), dpi=dpi,
                              gridspec_kw={"width_ratios": [1.3, 1]})
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.80)  # room for the formula
     anim = animation.FuncAnimation(fig, lambda n: draw_window_step(plan, n, axes),
                                    frames=plan.steps, interval=1000 / fps)
     try:
         return anim.to_jshtml(fps=fps, default_mode="once")
+    finally:
+        plt.close(fig)
+
+
+def feature_map_animation(image: np.ndarray, kernel: np.ndarray, rows_per_frame: int = 2,
+                          fps: float = 4.0, dpi: int = 64) -> str:
+    """A filter sweeping down a picture while its feature map fills in, as HTML.
+
+    Frame ``t`` shows the input with the band of rows the filter covers
+    highlighted, and the feature map (``ops.conv2d``, ``"SAME"``) filled in up
+    to that output row; the filter is drawn beside them.
+
+    Args:
+        image: ``(H, W)`` picture. kernel: ``(kh, kw)`` filter.
+        rows_per_frame: output rows added per frame (fewer frames, smaller page).
+        fps: frames per second. dpi: resolution of the embedded PNG frames.
+
+    Returns:
+        The ``to_jshtml()`` HTML: ``ceil(H / rows_per_frame)`` frames with
+        play and step controls.
+    """
+    picture = np.asarray(image)
+    if picture.ndim != 2:
+        raise ValueError(f"image must be a 2-D picture (H, W), got shape {picture.shape}")
+    kern = np.asarray(kernel)
+    if kern.ndim != 2:
+        raise ValueError(f"kernel must be a 2-D filter (kh, kw), got shape {kern.shape}")
+    fmap = ops.conv2d(picture, kern, padding="SAME")  # checks values, dtypes, sizes
+    step = ops._positive_int(rows_per_frame, "rows_per_frame")
+    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not fps > 0:
+        raise ValueError(f"fps must be a number > 0 (frames per second), got {fps!r}")
+    h = picture.shape[0]
+    top = ops.same_padding(h, kern.shape[0], 1)[0]
+    lim = float(np.abs(fmap).max()) or 1.0
+    klim = float(np.abs(kern).max()) or 1.0
+    fig, axes = plt.subplots(1, 3, figsize=(6.0, 2.3), dpi=dpi,
+                             gridspec_kw={"width_ratios": [1, 0.45, 1]})
+    axes[0].imshow(picture, cmap="gray")
+    axes[1].imshow(kern, cmap="RdBu_r", vmin=-klim, vmax=klim)
+    axes[1].set_title(f"filter {kern.shape[0]}x{kern.shape[1]}", fontsize=9)
+    shown = np.full(fmap.shape, np.nan)
+    img = axes[2].imshow(shown, cmap="RdBu_r", vmin=-lim, vmax=lim)
+    band = Rectangle((-0.5, -0.5), picture.shape[1], kern.shape[0], facecolor="#d62728",
+                     alpha=0.35, edgecolor="#d62728", lw=1.5)
+    axes[0].add_patch(band)
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    frames = -(-h // step)
+
+    def draw(t: int):
+        last = min((t + 1) * step, h)            # output rows 0 .. last-1 are done
+        shown[:last] = fmap[:last]
+        img.set_data(shown)
+        band.set_y(last - 1 - top - 0.5)       # the rows under the filter for output row last-1
+        axes[0].set_title(f"input, output row {last - 1}", fontsize=9)
+        axes[2].set_title(f"feature map, rows 0-{last - 1}", fontsize=9)
+        return img, band
+
+    anim_ = animation.FuncAnimation(fig, draw, frames=frames, interval=1000 / fps)
+    try:
+        return anim_.to_jshtml(fps=fps, default_mode="once")
     finally:
         plt.close(fig)

@@ -49,6 +49,15 @@ def _pair(value: IntOrPair, name: str) -> tuple[int, int]:
     return pair
 
 
+def _positive_int(value: int, name: str) -> int:
+    """A single positive int (not a pair, not a bool, not a float)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be a positive int, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value!r}")
+    return int(value)
+
+
 def _check_padding(padding: str) -> str:
     if not isinstance(padding, str) or padding.upper() not in PADDINGS:
         raise ValueError(f"padding must be 'SAME' or 'VALID', got {padding!r}")
@@ -62,8 +71,12 @@ def _as_array(a, name: str) -> np.ndarray:
     if arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape})")
     arr = arr.astype(np.float64)
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(
+            f"{name} contains NaN or infinite values ({int(bad.sum())} of {arr.size}, the first "
+            f"{arr[first]} at index {first}); expected finite numbers")
     return arr
 
 
@@ -81,14 +94,16 @@ def _as_nhwc(x, name: str = "x") -> tuple[np.ndarray, bool]:
 # Output sizes and padding
 # --------------------------------------------------------------------------
 def output_size(n: int, k: int, stride: int = 1, padding: str = "SAME") -> int:
-    """Length of the output along one axis.
+    """Length of the output along one axis (one int in, one int out).
 
     Args:
-        n: input length; k: window (filter) length; stride: step.
+        n: input length; k: window (filter) length; stride: step. All ints >= 1.
         padding: ``"SAME"`` -> ``ceil(n / stride)``;
-            ``"VALID"`` -> ``floor((n - k) / stride) + 1``.
+            ``"VALID"`` -> ``floor((n - k) / stride) + 1`` (needs ``k <= n``).
+
+    Example: ``output_size(28, 5, 1, "SAME") == 28``, ``output_size(5, 2, 2, "SAME") == 3``.
     """
-    (n_, _), (k_, _), (s_, _) = _pair(n, "n"), _pair(k, "k"), _pair(stride, "stride")
+    n_, k_, s_ = _positive_int(n, "n"), _positive_int(k, "k"), _positive_int(stride, "stride")
     padding = _check_padding(padding)
     if padding == "SAME":
         return math.ceil(n_ / s_)
@@ -98,7 +113,7 @@ def output_size(n: int, k: int, stride: int = 1, padding: str = "SAME") -> int:
 
 
 def same_padding(n: int, k: int, stride: int = 1) -> tuple[int, int]:
-    """Cells TensorFlow adds ``(before, after)`` one axis for ``"SAME"`` padding.
+    """Cells TensorFlow adds ``(before, after)`` on one axis for ``"SAME"`` padding.
 
     The total is ``max((out - 1) * stride + k - n, 0)`` with ``out = ceil(n / stride)``;
     ``before = total // 2`` and the odd cell, if any, goes after (bottom/right).

@@ -175,3 +175,49 @@ def show_scores(scores: np.ndarray, title: str = "", highlight: Optional[int] = 
         ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def show_node_diagram(
+    connections: Mapping[str, Sequence[int]],
+    n_inputs: int,
+    weight: Optional[float] = None,
+) -> Figure:
+    """Draw which input nodes feed which output nodes, as a neural-network diagram.
+
+    Args:
+        connections: ordered ``{output name: input node numbers (1-based)}``,
+            e.g. ``{"out_1": [1, 2, 6, 7], "out_2": [2, 3, 7, 8]}``.
+        n_inputs: how many input nodes to draw (``in_1 .. in_n``).
+        weight: if given, written on the figure as the weight of every line.
+
+    Returns:
+        The figure: inputs in a column on the left, outputs on the right, one
+        colour of lines per output.
+    """
+    if n_inputs < 1:
+        raise ValueError(f"n_inputs must be >= 1, got {n_inputs}")
+    for name, nodes in connections.items():
+        bad = [n for n in nodes if not 1 <= n <= n_inputs]
+        if bad:
+            raise ValueError(f"{name} connects to input nodes {bad}, outside 1..{n_inputs}")
+    outs = list(connections)
+    fig, ax = plt.subplots(figsize=(4.2, 0.32 * n_inputs + 0.6))
+    ys_in = np.linspace(1, 0, n_inputs)
+    ys_out = np.linspace(0.75, 0.25, len(outs)) if len(outs) > 1 else np.array([0.5])
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for k, (name, y_out) in enumerate(zip(outs, ys_out)):
+        for node in connections[name]:
+            ax.plot([0, 1], [ys_in[node - 1], y_out], color=colours[k % len(colours)], lw=1.6, zorder=1)
+        ax.scatter([1], [y_out], s=420, color="white", edgecolor="black", zorder=2)
+        ax.text(1.08, y_out, name, va="center", fontsize=9)
+    used = {n for nodes in connections.values() for n in nodes}
+    for i, y in enumerate(ys_in, start=1):
+        ax.scatter([0], [y], s=260, color="white", edgecolor="black" if i in used else "#bbbbbb", zorder=2)
+        ax.text(-0.08, y, f"in_{i}", va="center", ha="right", fontsize=8,
+                color="black" if i in used else "#999999")
+    if weight is not None:
+        ax.set_title(f"every line has weight {weight:g}", fontsize=9)
+    ax.set_xlim(-0.35, 1.35)
+    ax.set_axis_off()
+    fig.tight_layout()
+    return fig

@@ -14,6 +14,7 @@ TOL = 1e-4
 
 
 def _cases():
+    """One random (N, H, W, C_in) and C_out per kernel size, stride and padding."""
     rng = np.random.default_rng(0)
     for k, s, padding in itertools.product(range(1, 6), range(1, 4), ("SAME", "VALID")):
         h, w = int(rng.integers(k, k + 6)), int(rng.integers(k, k + 7))  # odd and even sizes
@@ -24,9 +25,14 @@ def _cases():
 CASES = list(_cases())
 
 
+def _rng(*key) -> np.random.Generator:
+    """A generator seeded from ``key`` the same way in every process (``hash`` of a str is not)."""
+    return np.random.default_rng([ord(ch) for ch in repr(key)])
+
+
 @pytest.mark.parametrize("k,s,padding,shape,c_out", CASES)
 def test_conv2d_matches_tensorflow(k, s, padding, shape, c_out):
-    rng = np.random.default_rng(hash((k, s, padding)) % 2**32)
+    rng = _rng(k, s, padding)
     x = rng.normal(size=shape).astype(np.float32)
     w = rng.normal(size=(k, k, shape[3], c_out)).astype(np.float32)
     ours = ops.conv2d(x, w, stride=s, padding=padding)
@@ -38,7 +44,7 @@ def test_conv2d_matches_tensorflow(k, s, padding, shape, c_out):
 @pytest.mark.parametrize("k,s,padding,shape,c_out", CASES)
 @pytest.mark.parametrize("kind", ["max", "avg"])
 def test_pooling_matches_tensorflow(k, s, padding, shape, c_out, kind):
-    rng = np.random.default_rng(hash((k, s, padding, kind)) % 2**32)
+    rng = _rng(k, s, padding, kind)
     x = rng.normal(size=shape).astype(np.float32)  # negative values too: pads must never win
     ours = (ops.max_pool2d if kind == "max" else ops.avg_pool2d)(x, size=k, stride=s, padding=padding)
     tf_op = tf.nn.max_pool2d if kind == "max" else tf.nn.avg_pool2d
@@ -131,6 +137,15 @@ BAD = [
     (lambda: ops.output_size(5, 2, 1, "valid!"), ValueError, r"got 'valid!'"),
     (lambda: ops.same_padding(5, -1, 1), ValueError, r"k must be >= 1, got -1"),
     (lambda: ops.receptive_inputs((0, 4), 2), ValueError, r"position \(0, 4\) puts the filter outside"),
+    (lambda: ops.output_size((5, 7), 2, 1), TypeError, r"n must be a positive int, got \(5, 7\)"),
+    (lambda: ops.output_size(5, 2.0, 1), TypeError, r"k must be a positive int, got 2\.0"),
+    (lambda: ops.output_size(5, 2, 0, "SAME"), ValueError, r"stride must be >= 1, got 0"),
+    (lambda: ops.max_pool2d(np.array([[1.0, 2.0], [np.nan, 4.0]]), size=1), ValueError,
+     r"x contains NaN or infinite values \(1 of 4, the first nan at index \(1, 0\)\)"),
+    (lambda: ops.conv2d(np.ones((1, 4, 4, 1)), np.ones((2, 2, 1, 1)), stride=(1, 2, 1, 1)), TypeError,
+     r"stride must be a positive int or a pair of them, got \(1, 2, 1, 1\)"),
+    (lambda: ops.conv2d(np.ones((4, 4), dtype=complex), np.ones((2, 2))), TypeError, r"dtype complex128"),
+    (lambda: ops.avg_pool2d(np.ones((1, 3, 3)), size=2), ValueError, r"got shape \(1, 3, 3\)"),
 ]
 
 
@@ -138,6 +153,24 @@ BAD = [
 def test_bad_input_names_the_value(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_there_are_at_least_15_bad_input_cases():
+    assert len(BAD) >= 15
+
+
+def test_plain_grid_equals_nhwc_batch_of_one():
+    rng = _rng("grid")
+    grid, kern = rng.normal(size=(6, 7)), rng.normal(size=(3, 2))
+    batch = ops.conv2d(grid[None, :, :, None], kern[:, :, None, None], stride=2)
+    np.testing.assert_array_equal(ops.conv2d(grid, kern, stride=2), batch[0, :, :, 0])
+    np.testing.assert_array_equal(ops.max_pool2d(grid, 3, 2), ops.max_pool2d(grid[None, :, :, None], 3, 2)[0, :, :, 0])
+
+
+def test_avg_pool_same_averages_only_real_cells():
+    x = np.arange(25.0).reshape(5, 5)
+    corner = ops.avg_pool2d(x, 2, 2, "SAME")[2, 2]   # the window holds in_25 and three pad cells
+    assert corner == 24.0
 
 
 def test_lowercase_padding_is_accepted():
