@@ -32,6 +32,8 @@ from .data import PIXEL_SCALE
 
 ARCHS = ("small", "large")
 INITS = ("article", "he", "keras")
+#: Precision policies :func:`build_model` accepts (``None`` = float32).
+DTYPES = (None, "float32", "mixed_bfloat16", "mixed_float16")
 
 
 @dataclass(frozen=True)
@@ -114,8 +116,13 @@ def build_model(
         0..255 -> logits ``(N, 10)``.
     """
     spec = check_arch(arch)
-    if not 0.0 <= dropout < 1.0:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be a whole number, got {seed!r}")
+    if not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {DTYPES}, got {dtype!r}")
+    seed = int(seed)
     kernel_init, bias_init = _initializers(init, seed)
     inputs = keras.Input(shape=(28, 28, 1), name="digits")
     x = layers.Rescaling(PIXEL_SCALE, name="scale_0_1", dtype=dtype)(inputs)

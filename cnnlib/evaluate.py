@@ -1,0 +1,229 @@
+"""How well a trained network does, in numbers and pictures.
+
+Numbers::
+
+    predict_labels(model, x)          -> (N,) predicted digits
+    accuracy(model, x, y)             -> fraction correct
+    confusion_matrix(y_true, y_pred)  -> (10, 10) counts, rows = true digit
+    most_confused(cm, k)              -> the k largest off-diagonal cells
+
+Figures (each returns the :class:`matplotlib.figure.Figure` it drew)::
+
+    show_history(history)             loss and test-accuracy curves per epoch
+    show_confusion(cm)                the confusion matrix as a heat map
+    show_predictions(x, y, pred)      a gallery of digits, mistakes in red
+    show_first_layer_filters(model)   what the first conv layer learned
+
+All functions take raw digits (0..255, ``(N, 28, 28)`` or ``(N, 28, 28, 1)``)
+and the logits models of :mod:`cnnlib.models`.
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+from .models import as_digit_batch
+
+import keras  # noqa: E402  (after cnnlib has imported TensorFlow quietly)
+
+N_CLASSES = 10
+
+
+def _check_labels(y: np.ndarray, n: Optional[int] = None, what: str = "labels") -> np.ndarray:
+    arr = np.asarray(y)
+    if arr.ndim != 1:
+        raise ValueError(f"{what} must be a 1-D array of digits 0..9, got shape {arr.shape}")
+    if arr.dtype.kind not in "ui" and not (arr.dtype.kind == "f" and np.all(arr == np.round(arr))):
+        raise TypeError(f"{what} must be whole numbers 0..9, got dtype {arr.dtype}")
+    arr = arr.astype(np.int64)
+    if arr.size and (arr.min() < 0 or arr.max() >= N_CLASSES):
+        bad = arr[(arr < 0) | (arr >= N_CLASSES)][0]
+        raise ValueError(f"{what} must be digits 0..9, got {bad}")
+    if n is not None and len(arr) != n:
+        raise ValueError(f"got {n} digits but {len(arr)} {what}")
+    return arr
+
+
+def predict_labels(model: keras.Model, x: np.ndarray, batch_size: int = 500) -> np.ndarray:
+    """Predicted digit ``(N,)`` int64 for raw digits ``x`` (the arg-max of the logits)."""
+    logits = model.predict(as_digit_batch(x), batch_size=batch_size, verbose=0)
+    return np.argmax(np.asarray(logits), axis=1).astype(np.int64)
+
+
+def accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray) -> float:
+    """Fraction of digits ``x (N, 28, 28)`` whose predicted digit equals ``y (N,)``."""
+    labels = _check_labels(y, len(as_digit_batch(x)) if np.ndim(x) >= 3 else 1)
+    return float(np.mean(predict_labels(model, x) == labels))
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Counts ``(10, 10)``: entry ``[t, p]`` = digits of class ``t`` predicted as ``p``.
+
+    Rows sum to the number of test digits of each class; the diagonal holds
+    the correct predictions.
+    """
+    t = _check_labels(y_true, what="true labels")
+    p = _check_labels(y_pred, len(t), what="predicted labels")
+    cm = np.zeros((N_CLASSES, N_CLASSES), dtype=np.int64)
+    np.add.at(cm, (t, p), 1)
+    return cm
+
+
+def most_confused(cm: np.ndarray, k: int = 3) -> list[tuple[int, int, int]]:
+    """The ``k`` largest mistakes as ``(true digit, predicted digit, count)``, largest first."""
+    cm = np.asarray(cm)
+    if cm.shape != (N_CLASSES, N_CLASSES):
+        raise ValueError(f"a confusion matrix has shape (10, 10), got {cm.shape}")
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    off = cm.copy()
+    np.fill_diagonal(off, 0)
+    order = np.argsort(-off, axis=None, kind="stable")[:k]
+    cells = [(int(i // N_CLASSES), int(i % N_CLASSES)) for i in order]
+    return [(t, p, int(off[t, p])) for t, p in cells if off[t, p] > 0]
+
+
+# --------------------------------------------------------------------------
+# Figures
+# --------------------------------------------------------------------------
+def _history_columns(history) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(epochs, cost, test accuracy) from a list of ``EpochLog`` or a dict of lists."""
+    if isinstance(history, dict):
+        cost = np.asarray(history["cost"], float)
+        acc = np.asarray(history["test_accuracy"], float)
+        epochs = np.asarray(history.get("epoch", np.arange(1, len(cost) + 1)))
+    else:
+        rows = list(history)
+        if not rows:
+            raise ValueError("history is empty: train at least one epoch first")
+        epochs = np.array([h.epoch for h in rows])
+        cost = np.array([h.cost for h in rows], float)
+        acc = np.array([h.test_accuracy for h in rows], float)
+    if not len(cost) == len(acc) == len(epochs):
+        raise ValueError(f"history columns differ in length: {len(epochs)}, {len(cost)}, {len(acc)}")
+    return epochs, cost, acc
+
+
+def show_history(history, reference=None, labels: Sequence[str] = ("this run", "article 001")) -> Figure:
+    """Training cost and test accuracy per epoch, side by side.
+
+    Args:
+        history: a list of :class:`cnnlib.train.EpochLog` (``TrainResult.history``)
+            or a dict with ``"cost"`` and ``"test_accuracy"`` lists.
+        reference: optional second history in the same form (e.g. the
+            article's printed table), drawn dashed.
+        labels: legend names of ``history`` and ``reference``.
+    """
+    fig, (ax_cost, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.2))
+    runs = [(history, "-o", labels[0])]
+    if reference is not None:
+        runs.append((reference, "--s", labels[1]))
+    for run, style, label in runs:
+        epochs, cost, acc = _history_columns(run)
+        ax_cost.plot(epochs, cost, style, label=label, markersize=4)
+        ax_acc.plot(epochs, acc, style, label=label, markersize=4)
+    ax_cost.set(xlabel="epoch", ylabel="cost (mean cross-entropy)", title="Training cost")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="Test accuracy")
+    for ax in (ax_cost, ax_acc):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def show_confusion(cm: np.ndarray, title: str = "Confusion matrix") -> Figure:
+    """The confusion matrix as a heat map, counts written in the cells."""
+    cm = np.asarray(cm)
+    if cm.shape != (N_CLASSES, N_CLASSES):
+        raise ValueError(f"a confusion matrix has shape (10, 10), got {cm.shape}")
+    fig, ax = plt.subplots(figsize=(5, 4.5))
+    # log scale of the colours so the few mistakes are visible next to the diagonal
+    ax.imshow(np.log1p(cm), cmap="Blues")
+    top = cm.max() if cm.size else 1
+    for t in range(N_CLASSES):
+        for p in range(N_CLASSES):
+            if cm[t, p]:
+                colour = "white" if cm[t, p] > top / 2 else ("crimson" if t != p else "black")
+                ax.text(p, t, str(cm[t, p]), ha="center", va="center", fontsize=8, color=colour)
+    ax.set(xticks=range(10), yticks=range(10), xlabel="predicted digit", ylabel="true digit",
+           title=title)
+    fig.tight_layout()
+    return fig
+
+
+def show_predictions(
+    x: np.ndarray,
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    n: int = 24,
+    ncols: int = 8,
+    mistakes_first: bool = True,
+    title: str = "",
+) -> Figure:
+    """A gallery of digits titled ``predicted (true)``; mistakes framed and titled in red.
+
+    Args:
+        x: raw digits ``(N, 28, 28)``.
+        y_true, y_pred: ``(N,)`` labels.
+        n: how many digits to show.
+        mistakes_first: show every mistake (up to ``n``) before correct digits.
+    """
+    digits = as_digit_batch(x)[..., 0]
+    t = _check_labels(y_true, len(digits), what="true labels")
+    p = _check_labels(y_pred, len(digits), what="predicted labels")
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    order = np.arange(len(digits))
+    if mistakes_first:
+        order = np.concatenate([order[t != p], order[t == p]])
+    order = order[:n]
+    nrows = int(np.ceil(len(order) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.2 * ncols, 1.4 * nrows), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, i in zip(axes.ravel(), order):
+        wrong = t[i] != p[i]
+        ax.imshow(digits[i], cmap="gray_r", vmin=0, vmax=255)
+        ax.set_title(f"{p[i]} ({t[i]})", color="crimson" if wrong else "black", fontsize=9,
+                     fontweight="bold" if wrong else "normal")
+        if wrong:
+            ax.axis("on")
+            ax.set(xticks=[], yticks=[])
+            for spine in ax.spines.values():
+                spine.set(color="crimson", linewidth=2.5)
+    fig.suptitle(title or "predicted (true); mistakes in red", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def first_layer_filters(model: keras.Model, layer: str = "conv1") -> np.ndarray:
+    """The first conv layer's kernels as ``(out_channels, height, width)`` float32."""
+    try:
+        kernel = model.get_layer(layer).get_weights()[0]
+    except ValueError:
+        names = [l.name for l in model.layers]
+        raise ValueError(f"the model has no layer {layer!r}; its layers are {names}") from None
+    kernel = np.asarray(kernel, dtype=np.float32)
+    if kernel.ndim != 4:
+        raise ValueError(f"layer {layer!r} is not a 2-D convolution (kernel shape {kernel.shape})")
+    return np.transpose(kernel[:, :, 0, :], (2, 0, 1))
+
+
+def show_first_layer_filters(model: keras.Model, layer: str = "conv1", ncols: int = 8) -> Figure:
+    """Each first-layer filter as a small picture: red = positive weight, blue = negative."""
+    filters = first_layer_filters(model, layer)
+    nrows = int(np.ceil(len(filters) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.1 * ncols, 1.1 * nrows), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for i, (ax, f) in enumerate(zip(axes.ravel(), filters)):
+        lim = float(np.abs(f).max()) or 1.0
+        ax.imshow(f, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        ax.set_title(str(i), fontsize=8)
+    fig.suptitle(f"{layer}: {len(filters)} filters of {filters.shape[1]}x{filters.shape[2]} "
+                 "(red +, blue -)", fontsize=10)
+    fig.tight_layout()
+    return fig
