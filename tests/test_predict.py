@@ -1,0 +1,203 @@
+"""Tests of cnnlib.predict (library and command line) and cnnlib.activations.
+
+The model is a linear classifier solved in closed form (ridge regression on
+the offline sample) wrapped as a Keras model with the book's contract: raw
+digits 0..255 in, logits out. It takes a tenth of a second and gets ~87% of
+the sample's test digits right, so predictions can be checked for real.
+"""
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import cnnlib  # noqa: F401
+import keras
+from cnnlib import activations, data, digits, predict
+from cnnlib.models import build_model
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def ridge_model(mnist: data.MnistData, lam: float = 10.0) -> keras.Model:
+    """Linear classifier ``(N, 28, 28, 1)`` 0..255 -> logits ``(N, 10)``, fitted in closed form."""
+    x = mnist.x_train.reshape(len(mnist.x_train), -1).astype(np.float64) / 255
+    x1 = np.hstack([x, np.ones((len(x), 1))])
+    w = np.linalg.solve(x1.T @ x1 + lam * np.eye(x1.shape[1]), x1.T @ np.eye(10)[mnist.y_train])
+    inp = keras.Input((28, 28, 1), name="digits")
+    dense = keras.layers.Dense(10, name="logits")
+    model = keras.Model(inp, dense(keras.layers.Flatten()(keras.layers.Rescaling(1 / 255)(inp))),
+                        name="ridge")
+    dense.set_weights([(w[:-1] * 10).astype(np.float32), (w[-1] * 10).astype(np.float32)])
+    return model
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return data.load_mnist("sample", verbose=False)
+
+
+@pytest.fixture(scope="module")
+def model(mnist):
+    return ridge_model(mnist)
+
+
+@pytest.fixture(scope="module")
+def saved(model, tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "ridge.keras"
+    model.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def right(model, mnist):
+    """Indices of 10 test digits, one per class, that the model gets right."""
+    probs = predict.probabilities(model, mnist.x_test)
+    ok = probs.argmax(1) == mnist.y_test
+    return [int(np.flatnonzero(ok & (mnist.y_test == d))[0]) for d in range(10)]
+
+
+def test_probabilities_are_a_distribution(model, mnist):
+    p = predict.probabilities(model, mnist.x_test[:20])
+    assert p.shape == (20, 10) and p.dtype == np.float32
+    np.testing.assert_allclose(p.sum(1), 1.0, rtol=1e-5)
+    acc = float((predict.probabilities(model, mnist.x_test).argmax(1) == mnist.y_test).mean())
+    assert acc > 0.8
+
+
+def test_predict_image_prepares_like_mnist(model, mnist, right):
+    i = right[4]
+    photo = digits.render_like_paper(mnist.x_test[i], scale=6, shift=(10, 10))
+    pred = predict.predict_image(model, photo, name="four")
+    assert pred.steps is not None and pred.steps.inverted
+    assert pred.line().startswith(f"{pred.digit} {pred.probability:.4f} four")
+    assert 0 < pred.probability <= 1 and pred.probabilities.argmax() == pred.digit
+
+
+def test_predict_files_keeps_order_and_reports_bad_files(model, mnist, right, tmp_path):
+    paths = []
+    for d in (0, 1):
+        p = tmp_path / f"d{d}.png"
+        Image.fromarray(mnist.x_test[right[d]]).save(p)
+        paths.append(p)
+    bad = tmp_path / "bad.png"
+    bad.write_text("hello")
+    out = predict.predict_files(model, [paths[0], bad, paths[1]])
+    assert [type(r).__name__ for r in out] == ["Prediction", "NotAnImageError", "Prediction"]
+    assert out[0].digit == 0 and out[2].digit == 1
+    assert "bad.png" in str(out[1])
+
+
+def test_load_model_uses_safe_mode(tmp_path):
+    inp = keras.Input((28, 28, 1))
+    out = keras.layers.Dense(10)(keras.layers.Flatten()(keras.layers.Lambda(lambda t: t * 2.0)(inp)))
+    path = tmp_path / "lambda.keras"
+    keras.Model(inp, out).save(path)
+    with pytest.raises(predict.ModelLoadError, match=r"lambda\.keras: refused by Keras safe mode"):
+        predict.load_model(path)
+    assert predict.load_model(path, safe_mode=False).output_shape == (None, 10)
+
+
+def test_load_model_names_bad_files(tmp_path):
+    with pytest.raises(predict.ModelLoadError, match=r"no\.keras: no such model file"):
+        predict.load_model(tmp_path / "no.keras")
+    fake = tmp_path / "fake.keras"
+    fake.write_text("not a zip")
+    with pytest.raises(predict.ModelLoadError, match=r"fake\.keras: not a \.keras model file"):
+        predict.load_model(fake)
+
+
+def test_reloaded_model_predicts_the_same(model, saved, mnist):
+    again = predict.load_model(saved)
+    np.testing.assert_allclose(predict.probabilities(again, mnist.x_test[:10]),
+                               predict.probabilities(model, mnist.x_test[:10]), atol=1e-6)
+
+
+@pytest.mark.slow
+def test_cli_predicts_pngs_and_rgb_photos_and_reports_a_text_file(saved, mnist, right, tmp_path):
+    files, labels = [], []
+    for d in (3, 7):
+        digit = mnist.x_test[right[d]]
+        small = tmp_path / f"mnist_{d}.png"
+        Image.fromarray(digit).save(small)
+        big = tmp_path / f"paper_{d}.png"
+        Image.fromarray(digits.render_like_paper(digit, scale=10)).save(big)
+        files += [small, big]
+        labels += [d, d]
+    bad = tmp_path / "readme.png"
+    bad.write_text("this is text, not a picture\n")
+    files.insert(1, bad)
+    cmd = [sys.executable, "-m", "cnnlib.predict", str(saved)] + [str(f) for f in files]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 4
+    for line, label, f in zip(lines, labels, [f for f in files if f != bad]):
+        digit, prob, name = line.split(" ", 2)
+        assert int(digit) == label and 0 < float(prob) <= 1 and name == str(f)
+    errors = [e for e in done.stderr.splitlines() if e.startswith("error:")]
+    assert errors == [f"error: {bad}: not an image (Pillow cannot identify it as PNG, JPEG, "
+                      "GIF, BMP, ...)"]
+
+
+def test_cli_without_a_model_exits_2(tmp_path, capsys):
+    assert predict.main([str(tmp_path / "none.keras"), "x.png"]) == 2
+    assert "none.keras: no such model file" in capsys.readouterr().err
+
+
+def test_cli_in_process_prints_all_probabilities(saved, mnist, right, tmp_path, capsys):
+    f = tmp_path / "two.png"
+    Image.fromarray(mnist.x_test[right[2]]).save(f)
+    assert predict.main([str(saved), str(f), "--all"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("2 ") and line.count(":") == 10
+
+
+# ---------------------------------------------------------------- activations
+@pytest.fixture(scope="module")
+def cnn():
+    return build_model("small", seed=0)
+
+
+def test_feature_maps_of_each_layer(cnn, mnist):
+    names = activations.map_layer_names(cnn)
+    assert names == ["conv1", "pool1", "relu1", "conv2", "pool2", "relu2"]
+    maps = activations.feature_maps(cnn, mnist.x_test[0])
+    assert maps["conv1"].shape == (28, 28, 6) and maps["relu2"].shape == (7, 7, 16)
+    assert maps["relu1"].min() >= 0
+    batch = activations.feature_maps(cnn, mnist.x_test[:3], ["pool1"])
+    assert batch["pool1"].shape == (3, 14, 14, 6)
+    with pytest.raises(ValueError, match="layer 'dense1' is not one of"):
+        activations.feature_maps(cnn, mnist.x_test[0], ["dense1"])
+
+
+def test_conv_filters_and_top_activating(cnn, mnist):
+    f = activations.conv_filters(cnn, "conv1")
+    assert f.shape == (6, 5, 5)
+    np.testing.assert_array_equal(f[2], cnn.get_layer("conv1").get_weights()[0][:, :, 0, 2])
+    assert activations.conv_filters(cnn, "conv2", in_channel=1).shape == (16, 5, 5)
+    x = mnist.x_test[:40]
+    idx, scores = activations.top_activating(cnn, x, "conv1", 2, k=5)
+    maps = activations.feature_maps(cnn, x, ["conv1"])["conv1"][..., 2].reshape(40, -1).max(1)
+    assert list(idx) == list(np.argsort(-maps, kind="stable")[:5])
+    assert np.all(np.diff(scores) <= 0)
+    with pytest.raises(ValueError, match=r"channel must be in 0\.\.5"):
+        activations.top_activating(cnn, x, "conv1", 6)
+
+
+def test_figures_and_animation(cnn, mnist):
+    import matplotlib.pyplot as plt
+
+    maps = activations.feature_maps(cnn, mnist.x_test[0])
+    for fig in (activations.show_feature_maps(maps["conv2"], "conv2"),
+                activations.show_filters(activations.conv_filters(cnn), "conv1"),
+                activations.draw_filter_view(cnn, mnist.x_test[0], mnist.x_test[:20], "conv1", 0)):
+        assert fig.axes
+        plt.close(fig)
+    html = activations.filter_animation(cnn, mnist.x_test[0], mnist.x_test[:20], "conv1", dpi=30)
+    assert "<img" in html and html.count("data:image/png") >= 6
