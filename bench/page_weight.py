@@ -1,0 +1,133 @@
+"""Page weight of every page of the book, as a reader downloads it.
+
+For each page in ``_toc.yml`` this builds the book (into a temporary folder,
+or reads an existing build with ``--html _build/html``) and reports
+
+* ``html``: the HTML file itself, which includes everything embedded inline:
+  base64 images, ``to_jshtml`` animation frames, inline scripts;
+* ``inline data``: how much of that is ``data:`` URIs (images and frames);
+* ``images``: the page's own image files under ``_images/`` it links;
+* ``page total``: html + images, the page-specific download (goal < 2 MB);
+* ``gzip``: the same, gzip-compressed as a web server may send it;
+* ``anims/frames``: the ``to_jshtml`` animations on the page and their frames.
+
+The theme's shared assets (``_static/``, ``searchindex.js``), downloaded
+once and cached for every page, are reported on a separate line.
+
+    python bench/page_weight.py [--html _build/html] [--strict]
+
+``--strict`` exits with status 1 when a page is over the goal. This is a
+benchmark: it prints figures; no test asserts on them.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import re
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+GOAL = 2_000_000  # bytes per page
+
+
+def toc_docs() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    docs = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                docs.append(node["file"])
+            for key, value in node.items():
+                if key != "root":
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc)
+    return list(dict.fromkeys(docs))
+
+
+def build(out: Path) -> Path:
+    exe = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(ROOT), "--path-output", str(out)]
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return out / "_build" / "html"
+
+
+def mb(n: int) -> str:
+    return f"{n / 1e6:.2f} MB" if n >= 100_000 else f"{n / 1e3:.0f} kB"
+
+
+def page_weight(html_dir: Path, doc: str) -> dict:
+    path = html_dir / f"{doc}.html"
+    text = path.read_text(encoding="utf-8")
+    raw = text.encode("utf-8")
+    inline = sum(len(m.group(0)) for m in re.finditer(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\\\s]+", text))
+    images: dict[Path, bytes] = {}
+    for src in re.findall(r'<img[^>]+src="([^"]+)"', text):
+        if src.startswith(("data:", "http://", "https://")):
+            continue
+        target = (path.parent / urllib.parse.unquote(src.split("?")[0])).resolve()
+        if "_images" in target.parts and target.exists():
+            images[target] = target.read_bytes()
+    image_bytes = sum(len(b) for b in images.values())
+    zipped = len(gzip.compress(raw)) + sum(len(gzip.compress(b)) for b in images.values())
+    anims = len(re.findall(r'<img id="_anim_img', text))
+    frames = sum(int(n) for n in re.findall(r"var frames = new Array\((\d+)\);", text))
+    return {"doc": doc, "html": len(raw), "inline": inline, "images": image_bytes,
+            "total": len(raw) + image_bytes, "gzip": zipped, "anims": anims, "frames": frames}
+
+
+def shared_assets(html_dir: Path) -> int:
+    files = list((html_dir / "_static").rglob("*")) + [html_dir / "searchindex.js"]
+    return sum(f.stat().st_size for f in files if f.is_file())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--html", type=Path, help="an existing build (default: build the book now)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a page is over 2 MB")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        html_dir = args.html if args.html else build(Path(tmp))
+        rows, missing = [], []
+        for doc in toc_docs():
+            if (html_dir / f"{doc}.html").exists():
+                rows.append(page_weight(html_dir, doc))
+            else:
+                missing.append(doc)
+        shared = shared_assets(html_dir)
+
+    head = ("page", "html", "inline data", "images", "page total", "gzip", "anims/frames", "< 2 MB")
+    table = [head] + [(
+        r["doc"].rsplit("/", 1)[-1], mb(r["html"]), mb(r["inline"]), mb(r["images"]),
+        mb(r["total"]), mb(r["gzip"]), f"{r['anims']}/{r['frames']}",
+        "yes" if r["total"] < GOAL else "NO") for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(head))]
+    for n, row in enumerate(table):
+        print("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                        for i, (cell, w) in enumerate(zip(row, widths))))
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+    print(f"\nshared theme files on disk (_static/, searchindex.js; cached, a page loads only some): {mb(shared)}")
+    if rows:
+        heaviest = max(rows, key=lambda r: r["total"])
+        print(f"heaviest page: {heaviest['doc']} at {mb(heaviest['total'])} "
+              f"= {heaviest['total'] / GOAL:.2f} x the 2 MB goal")
+    if missing:
+        print(f"not built (listed in _toc.yml, no page): {', '.join(missing)}")
+    over = [r["doc"] for r in rows if r["total"] >= GOAL]
+    return 1 if (args.strict and over) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
