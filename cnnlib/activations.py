@@ -18,6 +18,7 @@ import numpy as np
 from matplotlib import animation
 from matplotlib.figure import Figure
 
+from ._checks import finite_array
 from .models import as_digit_batch
 
 import keras  # noqa: E402
@@ -161,8 +162,19 @@ def show_top_digits(digits: np.ndarray, indices: np.ndarray, scores: np.ndarray,
                     size: float = 1.1) -> Figure:
     """The digits ``digits[indices]`` in a row, titled with their scores (and labels)."""
     idx = np.asarray(indices)
+    vals = finite_array(scores, "scores", ndim=1, shape_hint="(k,)")
+    n = len(digits)
+    if idx.ndim != 1 or idx.dtype.kind not in "ui" or idx.size == 0:
+        raise ValueError(f"indices must be a 1-D array of whole numbers, got {indices!r}")
+    if len(idx) != len(vals):
+        raise ValueError(f"got {len(idx)} indices but {len(vals)} scores; give one score per index")
+    if idx.min() < 0 or idx.max() >= n:
+        raise ValueError(f"indices must lie in 0..{n - 1} (there are {n} digits), "
+                         f"got {idx[(idx < 0) | (idx >= n)].tolist()}")
+    if labels is not None and len(labels) != n:
+        raise ValueError(f"got {n} digits but {len(labels)} labels")
     fig, axes = plt.subplots(1, len(idx), figsize=(size * len(idx), size + 0.6), squeeze=False)
-    for ax, i, s in zip(axes.flat, idx, scores):
+    for ax, i, s in zip(axes.flat, idx, vals):
         ax.imshow(digits[i], cmap="gray")
         ax.set_axis_off()
         lab = f"label {labels[i]}\n" if labels is not None else ""

@@ -103,10 +103,22 @@ class MnistData:
 # Pixel scaling: the one place it happens
 # --------------------------------------------------------------------------
 def scale_pixels(x: np.ndarray) -> np.ndarray:
-    """Scale raw pixels from 0..255 to 0..1 as float32 (same shape as ``x``)."""
+    """Scale raw pixels from 0..255 to 0..1 as float32 (same shape as ``x``).
+
+    NaN, infinite and out-of-range pixels are refused with ``ValueError``:
+    a value above 255 usually means the pixels were already scaled, or are
+    not MNIST-style 8-bit pixels at all.
+    """
     arr = np.asarray(x)
     if arr.dtype.kind not in "uif":
         raise TypeError(f"scale_pixels expects numbers (0..255), got dtype {arr.dtype}")
+    if arr.size and arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise ValueError(f"scale_pixels expects finite pixels, got {arr[tuple(bad)]} (NaN or "
+                         f"infinite) at index {tuple(int(i) for i in bad)}")
+    if arr.size and (arr.min() < 0 or arr.max() > 255):
+        raise ValueError(f"scale_pixels expects raw pixels in 0..255, got values "
+                         f"{arr.min():g}..{arr.max():g}")
     return arr.astype(np.float32) * np.float32(PIXEL_SCALE)
 
 

@@ -33,6 +33,8 @@ from typing import Optional, Union
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from ._checks import finite_array, int_in
+
 #: Largest image file accepted, in bytes (a photo from a phone fits).
 MAX_BYTES = 10 * 1024 * 1024
 #: Largest picture accepted, in pixels (width x height), checked before decoding.
@@ -253,12 +255,12 @@ def _array_image(arr: np.ndarray, label: str, max_pixels: int) -> np.ndarray:
 # --------------------------------------------------------------------------
 def to_grayscale(image: np.ndarray) -> np.ndarray:
     """``(H, W)`` or ``(H, W, 3)`` 0..255 -> ``(H, W)`` float32 luminance (ITU-R 601)."""
-    arr = np.asarray(image, dtype=np.float32)
+    if np.ndim(image) not in (2, 3) or (np.ndim(image) == 3 and np.shape(image)[-1] != 3):
+        raise ValueError(f"image: expected (H, W) or (H, W, 3), got shape {np.shape(image)}")
+    arr = finite_array(image, "image").astype(np.float32)
     if arr.ndim == 2:
         return arr
-    if arr.ndim == 3 and arr.shape[-1] == 3:
-        return arr @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    raise ValueError(f"expected (H, W) or (H, W, 3), got shape {arr.shape}")
+    return arr @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
 def background_level(gray: np.ndarray) -> float:
@@ -285,7 +287,9 @@ def ink_image(gray: np.ndarray, name: str = "image", noise: float = NOISE) -> tu
     Raises:
         EmptyImageError: no pixel differs from the background.
     """
-    g = np.asarray(gray, dtype=np.float32)
+    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0.0 <= noise < 1.0:
+        raise ValueError(f"noise must be a fraction of full ink in 0..1 (below 1), got {noise!r}")
+    g = finite_array(gray, name, ndim=2, shape_hint="(H, W)").astype(np.float32)
     inverted = background_level(g) > 127.5
     if inverted:
         g = 255.0 - g
@@ -302,8 +306,9 @@ def ink_image(gray: np.ndarray, name: str = "image", noise: float = NOISE) -> tu
 
 def bounding_box(ink: np.ndarray) -> tuple[int, int, int, int]:
     """``(top, bottom, left, right)`` of the nonzero pixels (bottom/right exclusive)."""
-    rows = np.flatnonzero(np.asarray(ink).any(axis=1))
-    cols = np.flatnonzero(np.asarray(ink).any(axis=0))
+    arr = finite_array(ink, "ink", ndim=2, shape_hint="(H, W)")
+    rows = np.flatnonzero(arr.any(axis=1))
+    cols = np.flatnonzero(arr.any(axis=0))
     if rows.size == 0:
         raise EmptyImageError("the picture holds no ink (all pixels are 0)")
     return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
@@ -315,7 +320,8 @@ def fit_into_box(cropped: np.ndarray, box: int = BOX) -> np.ndarray:
     Uses Lanczos resampling, which anti-aliases (grey edges) like MNIST's
     normalisation. Returns ``(h', w')`` float32 0..255 with ``max(h', w') == box``.
     """
-    h, w = cropped.shape
+    box = int_in(box, "box", 1)
+    h, w = finite_array(cropped, "cropped", ndim=2, shape_hint="(h, w)").shape
     scale = box / max(h, w)
     new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
     img = Image.fromarray(np.asarray(cropped, dtype=np.float32))
@@ -342,7 +348,8 @@ def center_in_field(fitted: np.ndarray, field_size: int = FIELD,
     Returns:
         ``(field (field_size, field_size) float32, (row, col) of fitted's top-left corner)``.
     """
-    h, w = fitted.shape
+    field_size = int_in(field_size, "field_size", 1)
+    h, w = finite_array(fitted, "fitted", ndim=2, shape_hint="(h, w)").shape
     if h > field_size or w > field_size:
         raise ValueError(f"a {h}x{w} picture does not fit in {field_size}x{field_size}")
     cy, cx = center_of_mass(fitted)

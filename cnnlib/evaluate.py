@@ -25,6 +25,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from ._checks import finite_array
 from .models import as_digit_batch
 
 import keras  # noqa: E402  (after cnnlib has imported TensorFlow quietly)
@@ -74,9 +75,13 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
 
 def most_confused(cm: np.ndarray, k: int = 3) -> list[tuple[int, int, int]]:
     """The ``k`` largest mistakes as ``(true digit, predicted digit, count)``, largest first."""
-    cm = np.asarray(cm)
-    if cm.shape != (N_CLASSES, N_CLASSES):
-        raise ValueError(f"a confusion matrix has shape (10, 10), got {cm.shape}")
+    if np.shape(cm) != (N_CLASSES, N_CLASSES):
+        raise ValueError(f"a confusion matrix has shape (10, 10), got {np.shape(cm)}")
+    counts = finite_array(cm, "cm")
+    if (counts < 0).any() or (counts != np.round(counts)).any():
+        raise ValueError(f"cm must hold counts (whole numbers >= 0), got values such as "
+                         f"{counts[(counts < 0) | (counts != np.round(counts))][0]:g}")
+    cm = counts.astype(np.int64)
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
     off = cm.copy()

@@ -26,6 +26,8 @@ from typing import Callable, Sequence, Union
 
 import numpy as np
 
+from ._checks import finite_array
+
 IntOrPair = Union[int, Sequence[int]]
 PADDINGS = ("SAME", "VALID")
 
@@ -65,19 +67,7 @@ def _check_padding(padding: str) -> str:
 
 
 def _as_array(a, name: str) -> np.ndarray:
-    arr = np.asarray(a)
-    if arr.dtype.kind not in "uifb":
-        raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty (shape {arr.shape})")
-    arr = arr.astype(np.float64)
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        first = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise ValueError(
-            f"{name} contains NaN or infinite values ({int(bad.sum())} of {arr.size}, the first "
-            f"{arr[first]} at index {first}); expected finite numbers")
-    return arr
+    return finite_array(a, name)
 
 
 def _as_nhwc(x, name: str = "x") -> tuple[np.ndarray, bool]:

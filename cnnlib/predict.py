@@ -34,6 +34,7 @@ from typing import Optional, Sequence, Union
 import numpy as np
 
 from . import digits as cdigits
+from ._checks import path_list
 from .models import as_digit_batch
 
 import tensorflow as tf  # noqa: E402  (imported quietly by cnnlib/__init__)
@@ -148,6 +149,7 @@ def predict_files(model: keras.Model, paths: Sequence[Union[str, os.PathLike]]
 
     All good pictures are predicted in one batch.
     """
+    paths = path_list(paths)
     results: list[Union[Prediction, cdigits.ImageError, cdigits.DigitSteps]] = []
     for path in paths:
         try:

@@ -46,6 +46,7 @@ from typing import Iterator, Optional, Sequence
 import numpy as np
 
 from . import digits as cdigits
+from ._checks import int_in
 from .predict import ModelLoadError, load_model, predict_digits
 
 import keras  # noqa: E402
@@ -234,6 +235,9 @@ class PredictionHandler(BaseHTTPRequestHandler):
 def make_server(model: keras.Model, host: str = LOOPBACK, port: int = 0,
                 max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS) -> PredictionServer:
     """Bind a :class:`PredictionServer` (``port=0``: a free port; see ``.url``)."""
+    port = int_in(port, "port", 0, 65535)
+    int_in(max_bytes, "max_bytes", 1)
+    int_in(max_pixels, "max_pixels", 1)
     return PredictionServer(model, host, port, max_bytes, max_pixels)
 
 

@@ -166,6 +166,8 @@ def show_scores(scores: np.ndarray, title: str = "", highlight: Optional[int] = 
     values = np.asarray(scores, dtype=np.float64).reshape(-1)
     if values.shape != (10,):
         raise ValueError(f"scores must hold 10 values (one per digit), got shape {np.shape(scores)}")
+    if highlight is not None and (isinstance(highlight, bool) or highlight not in range(10)):
+        raise ValueError(f"highlight must be a digit 0..9 (or None), got {highlight!r}")
     fig, ax = plt.subplots(figsize=(4.2, 2.2))
     colours = ["tab:orange" if d == highlight else "tab:blue" for d in range(10)]
     ax.bar(range(10), values, color=colours)
