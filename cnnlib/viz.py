@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from ._checks import finite_array
+
 
 def _as_2d(image: np.ndarray, what: str = "image") -> np.ndarray:
     """Return ``image`` as a 2-D float array; accept (H, W), (H, W, 1) or (1, H, W, 1)."""
@@ -24,7 +26,7 @@ def _as_2d(image: np.ndarray, what: str = "image") -> np.ndarray:
             f"{what} must be one 2-D picture (H, W), (H, W, 1) or (1, H, W, 1); "
             f"got shape {arr.shape}"
         )
-    return squeezed.astype(np.float64)
+    return finite_array(squeezed, what)
 
 
 def show_images(

@@ -309,6 +309,7 @@ BAD_INPUT = [
     _case("viz.show_images-titles", lambda m: cnnlib.viz.show_images(DIGITS, titles=["a"]), ValueError, r"3 pictures but 1 titles"),
     _case("viz.show_grid_values-shape", lambda m: cnnlib.viz.show_grid_values(np.zeros((2, 2, 2))), ValueError, r"\(2, 2, 2\)"),
     _case("viz.show_scores-shape", lambda m: cnnlib.viz.show_scores(np.zeros((2, 2))), ValueError, r"\(2, 2\)"),
+    _case("viz.show_images-nan", lambda m: cnnlib.viz.show_images(np.full((2, 28, 28), np.nan)), ValueError, r"images\[0\].*NaN"),
     _case("viz.show_node_diagram-input", lambda m: cnnlib.viz.show_node_diagram({"a": [7]}, n_inputs=3), ValueError, r"\[7\]"),
     _case("viz.show_scores-highlight", lambda m: cnnlib.viz.show_scores(np.zeros(10), highlight=12), ValueError, r"12"),
     # cnnlib.anim, cnnlib.widgets, cnnlib.draw, cnnlib.ops
