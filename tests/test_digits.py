@@ -8,12 +8,7 @@ import pytest
 from PIL import Image
 
 import cnnlib  # noqa: F401  (quiet TensorFlow first)
-from cnnlib import data, digits
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    return data.load_mnist("sample", verbose=False)
+from cnnlib import digits
 
 
 def png(picture: np.ndarray, fmt: str = "PNG", **kw) -> bytes:

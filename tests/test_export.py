@@ -5,13 +5,8 @@ import numpy as np
 import pytest
 
 import cnnlib  # noqa: F401
-from cnnlib import data, export, predict
+from cnnlib import export, predict
 from cnnlib.models import build_model
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    return data.load_mnist("sample", verbose=False)
 
 
 @pytest.fixture(scope="module")

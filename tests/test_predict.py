@@ -1,13 +1,10 @@
 """Tests of cnnlib.predict (library and command line) and cnnlib.activations.
 
-The model is a linear classifier solved in closed form (ridge regression on
-the offline sample) wrapped as a Keras model with the book's contract: raw
-digits 0..255 in, logits out. It takes a tenth of a second and gets ~87% of
-the sample's test digits right, so predictions can be checked for real.
+The model is the ridge classifier of ``conftest.py`` (raw digits in, logits
+out, ~87% right), so predictions can be checked for real without training.
 """
 from __future__ import annotations
 
-import io
 import subprocess
 import sys
 from pathlib import Path
@@ -18,33 +15,16 @@ from PIL import Image
 
 import cnnlib  # noqa: F401
 import keras
-from cnnlib import activations, data, digits, predict
+from cnnlib import activations, digits, predict
 from cnnlib.models import build_model
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def ridge_model(mnist: data.MnistData, lam: float = 10.0) -> keras.Model:
-    """Linear classifier ``(N, 28, 28, 1)`` 0..255 -> logits ``(N, 10)``, fitted in closed form."""
-    x = mnist.x_train.reshape(len(mnist.x_train), -1).astype(np.float64) / 255
-    x1 = np.hstack([x, np.ones((len(x), 1))])
-    w = np.linalg.solve(x1.T @ x1 + lam * np.eye(x1.shape[1]), x1.T @ np.eye(10)[mnist.y_train])
-    inp = keras.Input((28, 28, 1), name="digits")
-    dense = keras.layers.Dense(10, name="logits")
-    model = keras.Model(inp, dense(keras.layers.Flatten()(keras.layers.Rescaling(1 / 255)(inp))),
-                        name="ridge")
-    dense.set_weights([(w[:-1] * 10).astype(np.float32), (w[-1] * 10).astype(np.float32)])
-    return model
-
-
 @pytest.fixture(scope="module")
-def mnist():
-    return data.load_mnist("sample", verbose=False)
-
-
-@pytest.fixture(scope="module")
-def model(mnist):
-    return ridge_model(mnist)
+def model(ridge_model):
+    """The ridge classifier of conftest.py: ~87% on the sample's test digits."""
+    return ridge_model
 
 
 @pytest.fixture(scope="module")

@@ -11,18 +11,12 @@ import numpy as np
 import pytest
 
 import cnnlib  # noqa: F401
-from cnnlib import data, digits, predict, serve
-from test_predict import ridge_model
+from cnnlib import digits, predict, serve
 
 
 @pytest.fixture(scope="module")
-def mnist():
-    return data.load_mnist("sample", verbose=False)
-
-
-@pytest.fixture(scope="module")
-def model(mnist):
-    return ridge_model(mnist)
+def model(ridge_model):
+    return ridge_model
 
 
 @pytest.fixture(scope="module")

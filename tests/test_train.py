@@ -7,7 +7,6 @@ are measured by the CLI commands in the training chapter and the lead's notes.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
