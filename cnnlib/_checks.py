@@ -6,6 +6,7 @@ traceback from deep inside NumPy or TensorFlow instead.
 """
 from __future__ import annotations
 
+import os
 from typing import Optional, Sequence
 
 import numpy as np
@@ -41,13 +42,6 @@ def finite_array(a, name: str, ndim: Optional[int] = None, shape_hint: str = "")
     return arr
 
 
-def in_range(arr: np.ndarray, name: str, low: float, high: float) -> None:
-    """Refuse values of ``arr`` outside ``low..high``, naming the extremes found."""
-    if arr.min() < low or arr.max() > high:
-        raise ValueError(f"{name} must lie in {low:g}..{high:g}, got values "
-                         f"{arr.min():g}..{arr.max():g}")
-
-
 def int_in(value, name: str, low: int, high: Optional[int] = None) -> int:
     """A whole number (not a bool) in ``low..high`` (``high`` inclusive; None: no upper bound)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
@@ -60,8 +54,6 @@ def int_in(value, name: str, low: int, high: Optional[int] = None) -> int:
 
 def path_list(paths, name: str = "paths") -> Sequence:
     """A list of paths; a single str/bytes/PathLike is refused (it is not a list)."""
-    import os
-
     if isinstance(paths, (str, bytes, os.PathLike)):
         raise TypeError(f"{name} must be a list of paths, got the single path {paths!r}; "
                         f"pass [{paths!r}]")

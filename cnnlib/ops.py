@@ -66,13 +66,9 @@ def _check_padding(padding: str) -> str:
     return padding.upper()
 
 
-def _as_array(a, name: str) -> np.ndarray:
-    return finite_array(a, name)
-
-
 def _as_nhwc(x, name: str = "x") -> tuple[np.ndarray, bool]:
     """Return ``x`` as ``(N, H, W, C)`` and whether it was a plain 2-D grid."""
-    arr = _as_array(x, name)
+    arr = finite_array(x, name)
     if arr.ndim == 2:
         return arr[np.newaxis, :, :, np.newaxis], True
     if arr.ndim == 4:
@@ -136,7 +132,7 @@ def conv2d(x, w, stride: IntOrPair = 1, padding: str = "SAME") -> np.ndarray:
         ``H_out = output_size(H, kh, stride, padding)`` (likewise W).
     """
     xs, plain = _as_nhwc(x, "x")
-    wa = _as_array(w, "w")
+    wa = finite_array(w, "w")
     if plain and wa.ndim == 2:
         wa = wa[:, :, np.newaxis, np.newaxis]
     if wa.ndim != 4:
