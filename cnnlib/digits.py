@@ -287,7 +287,8 @@ def ink_image(gray: np.ndarray, name: str = "image", noise: float = NOISE) -> tu
     Raises:
         EmptyImageError: no pixel differs from the background.
     """
-    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0.0 <= noise < 1.0:
+    if isinstance(noise, (bool, np.bool_)) or not isinstance(noise, (int, float, np.integer, np.floating)) \
+            or not 0.0 <= noise < 1.0:
         raise ValueError(f"noise must be a fraction of full ink in 0..1 (below 1), got {noise!r}")
     g = finite_array(gray, name, ndim=2, shape_hint="(H, W)").astype(np.float32)
     inverted = background_level(g) > 127.5
