@@ -33,7 +33,7 @@ from typing import Optional, Union
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from ._checks import finite_array, int_in
+from ._checks import int_in, pixel_array
 
 #: Largest image file accepted, in bytes (a photo from a phone fits).
 MAX_BYTES = 10 * 1024 * 1024
@@ -240,12 +240,7 @@ def _array_image(arr: np.ndarray, label: str, max_pixels: int) -> np.ndarray:
     if not (pic.ndim == 2 or (pic.ndim == 3 and pic.shape[-1] in (3, 4))):
         raise ImageSizeError(
             f"{label}: expected an image array (H, W), (H, W, 3) or (H, W, 4), got shape {arr.shape}")
-    values = pic.astype(np.float64)
-    if not np.isfinite(values).all():
-        raise ValueError(f"{label}: holds NaN or infinite values")
-    if values.min() < 0 or values.max() > 255:
-        raise ValueError(
-            f"{label}: pixel values must be in 0..255, got {values.min():g}..{values.max():g}")
+    values = pixel_array(label, pic, dtype=np.float64)
     pic8 = values.round().astype(np.uint8)
     return _pil_to_array(Image.fromarray(pic8), label, max_pixels)
 
@@ -257,7 +252,7 @@ def to_grayscale(image: np.ndarray) -> np.ndarray:
     """``(H, W)`` or ``(H, W, 3)`` 0..255 -> ``(H, W)`` float32 luminance (ITU-R 601)."""
     if np.ndim(image) not in (2, 3) or (np.ndim(image) == 3 and np.shape(image)[-1] != 3):
         raise ValueError(f"image: expected (H, W) or (H, W, 3), got shape {np.shape(image)}")
-    arr = finite_array(image, "image").astype(np.float32)
+    arr = pixel_array("image", image, dtype=np.float32)
     if arr.ndim == 2:
         return arr
     return arr @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
@@ -290,7 +285,7 @@ def ink_image(gray: np.ndarray, name: str = "image", noise: float = NOISE) -> tu
     if isinstance(noise, (bool, np.bool_)) or not isinstance(noise, (int, float, np.integer, np.floating)) \
             or not 0.0 <= noise < 1.0:
         raise ValueError(f"noise must be a fraction of full ink in 0..1 (below 1), got {noise!r}")
-    g = finite_array(gray, name, ndim=2, shape_hint="(H, W)").astype(np.float32)
+    g = pixel_array(name, gray, shape=("H", "W"), dtype=np.float32)
     inverted = background_level(g) > 127.5
     if inverted:
         g = 255.0 - g
@@ -307,7 +302,7 @@ def ink_image(gray: np.ndarray, name: str = "image", noise: float = NOISE) -> tu
 
 def bounding_box(ink: np.ndarray) -> tuple[int, int, int, int]:
     """``(top, bottom, left, right)`` of the nonzero pixels (bottom/right exclusive)."""
-    arr = finite_array(ink, "ink", ndim=2, shape_hint="(H, W)")
+    arr = pixel_array("ink", ink, shape=("H", "W"), dtype=np.float64)
     rows = np.flatnonzero(arr.any(axis=1))
     cols = np.flatnonzero(arr.any(axis=0))
     if rows.size == 0:
@@ -322,7 +317,7 @@ def fit_into_box(cropped: np.ndarray, box: int = BOX) -> np.ndarray:
     normalisation. Returns ``(h', w')`` float32 0..255 with ``max(h', w') == box``.
     """
     box = int_in(box, "box", 1)
-    h, w = finite_array(cropped, "cropped", ndim=2, shape_hint="(h, w)").shape
+    h, w = pixel_array("cropped", cropped, shape=("h", "w")).shape
     scale = box / max(h, w)
     new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
     img = Image.fromarray(np.asarray(cropped, dtype=np.float32))
@@ -350,7 +345,7 @@ def center_in_field(fitted: np.ndarray, field_size: int = FIELD,
         ``(field (field_size, field_size) float32, (row, col) of fitted's top-left corner)``.
     """
     field_size = int_in(field_size, "field_size", 1)
-    h, w = finite_array(fitted, "fitted", ndim=2, shape_hint="(h, w)").shape
+    h, w = pixel_array("fitted", fitted, shape=("h", "w")).shape
     if h > field_size or w > field_size:
         raise ValueError(f"a {h}x{w} picture does not fit in {field_size}x{field_size}")
     cy, cx = center_of_mass(fitted)

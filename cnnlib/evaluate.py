@@ -25,27 +25,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from ._checks import finite_array
+from ._checks import finite_array, label_array
 from .models import as_digit_batch
 
 import keras  # noqa: E402  (after cnnlib has imported TensorFlow quietly)
 
 N_CLASSES = 10
-
-
-def _check_labels(y: np.ndarray, n: Optional[int] = None, what: str = "labels") -> np.ndarray:
-    arr = np.asarray(y)
-    if arr.ndim != 1:
-        raise ValueError(f"{what} must be a 1-D array of digits 0..9, got shape {arr.shape}")
-    if arr.dtype.kind not in "ui" and not (arr.dtype.kind == "f" and np.all(arr == np.round(arr))):
-        raise TypeError(f"{what} must be whole numbers 0..9, got dtype {arr.dtype}")
-    arr = arr.astype(np.int64)
-    if arr.size and (arr.min() < 0 or arr.max() >= N_CLASSES):
-        bad = arr[(arr < 0) | (arr >= N_CLASSES)][0]
-        raise ValueError(f"{what} must be digits 0..9, got {bad}")
-    if n is not None and len(arr) != n:
-        raise ValueError(f"got {n} digits but {len(arr)} {what}")
-    return arr
 
 
 def predict_labels(model: keras.Model, x: np.ndarray, batch_size: int = 500) -> np.ndarray:
@@ -56,8 +41,9 @@ def predict_labels(model: keras.Model, x: np.ndarray, batch_size: int = 500) -> 
 
 def accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray) -> float:
     """Fraction of digits ``x (N, 28, 28)`` whose predicted digit equals ``y (N,)``."""
-    labels = _check_labels(y, len(as_digit_batch(x)) if np.ndim(x) >= 3 else 1)
-    return float(np.mean(predict_labels(model, x) == labels))
+    batch = as_digit_batch(x)
+    labels = label_array("y", y, len(batch))
+    return float(np.mean(predict_labels(model, batch) == labels))
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -66,8 +52,8 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     Rows sum to the number of test digits of each class; the diagonal holds
     the correct predictions.
     """
-    t = _check_labels(y_true, what="true labels")
-    p = _check_labels(y_pred, len(t), what="predicted labels")
+    t = label_array("y_true", y_true)
+    p = label_array("y_pred", y_pred, len(t))
     cm = np.zeros((N_CLASSES, N_CLASSES), dtype=np.int64)
     np.add.at(cm, (t, p), 1)
     return cm
@@ -177,8 +163,8 @@ def show_predictions(
         mistakes_first: show every mistake (up to ``n``) before correct digits.
     """
     digits = as_digit_batch(x)[..., 0]
-    t = _check_labels(y_true, len(digits), what="true labels")
-    p = _check_labels(y_pred, len(digits), what="predicted labels")
+    t = label_array("y_true", y_true, len(digits))
+    p = label_array("y_pred", y_pred, len(digits))
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
     order = np.arange(len(digits))

@@ -28,6 +28,7 @@ import tensorflow as tf
 import keras
 from keras import layers
 
+from ._checks import pixel_array
 from .data import PIXEL_SCALE
 
 ARCHS = ("small", "large")
@@ -155,26 +156,15 @@ def as_digit_batch(x: np.ndarray) -> np.ndarray:
     shape, dtype or value that is wrong.
     """
     arr = np.asarray(x)
-    if arr.dtype.kind not in "uifb":
-        raise TypeError(f"digits must be numbers 0..255, got dtype {arr.dtype}")
-    if arr.ndim == 2:
-        arr = arr[np.newaxis]
-    if arr.ndim == 3:
-        arr = arr[..., np.newaxis]
-    if arr.ndim != 4 or arr.shape[1:] != (28, 28, 1):
-        raise ValueError(
-            f"digits must have shape (28, 28), (N, 28, 28) or (N, 28, 28, 1), got {np.shape(x)}"
-        )
-    if arr.shape[0] == 0:
-        raise ValueError("got an empty batch of digits (N = 0)")
-    arr = arr.astype(np.float32)
-    if not np.isfinite(arr).all():
-        raise ValueError("digits contain NaN or infinite values")
-    if arr.min() < 0 or arr.max() > 255:
-        raise ValueError(
-            f"digits must be raw pixels in 0..255, got values from {arr.min():g} to {arr.max():g}"
-        )
-    return arr
+    if arr.dtype.kind in "uifb":
+        if arr.ndim == 2:
+            arr = arr[np.newaxis]
+        if arr.ndim == 3:
+            arr = arr[..., np.newaxis]
+        if arr.ndim != 4 or arr.shape[1:] != (28, 28, 1):
+            raise ValueError(f"digits must have shape (28, 28), (N, 28, 28) or (N, 28, 28, 1), "
+                             f"got {np.shape(x)}")
+    return pixel_array("digits", arr, shape=("N", 28, 28, 1), dtype=np.float32)
 
 
 def predict_proba(model: keras.Model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:

@@ -119,7 +119,7 @@ def test_too_small_and_wrong_shape():
         digits.prepare_digit(png(np.zeros((5, 5), np.uint8)), name="tiny")
     with pytest.raises(digits.ImageSizeError, match=r"shape \(28, 28, 7\)"):
         digits.prepare_digit(np.zeros((28, 28, 7)))
-    with pytest.raises(ValueError, match=r"0\.\.255, got -1"):
+    with pytest.raises(ValueError, match=r"0\.\.255, got values from -1"):
         digits.prepare_digit(np.full((28, 28), -1.0))
 
 

@@ -250,7 +250,7 @@ BAD_INPUT = [
     _case("models.build_model-init", lambda m: models.build_model("small", init="zeros!"), ValueError, r"got 'zeros!'"),
     _case("models.as_digit_batch-shape", lambda m: models.as_digit_batch(np.zeros((5, 5))), ValueError, r"got \(5, 5\)"),
     _case("models.as_digit_batch-nan", lambda m: models.as_digit_batch(NAN_DIGITS), ValueError, r"NaN"),
-    _case("models.as_digit_batch-empty", lambda m: models.as_digit_batch(np.zeros((0, 28, 28))), ValueError, r"empty.*N = 0"),
+    _case("models.as_digit_batch-empty", lambda m: models.as_digit_batch(np.zeros((0, 28, 28))), ValueError, r"empty.*\(0, 28, 28, 1\)"),
     _case("models.as_digit_batch-dtype", lambda m: models.as_digit_batch(np.array([["a"]])), TypeError, r"dtype <U1"),
     _case("models.as_digit_batch-range", lambda m: models.as_digit_batch(np.full((1, 28, 28), 1000.0)), ValueError, r"1000"),
     _case("models.predict_proba-shape", lambda m: models.predict_proba(m, np.zeros((2, 27, 27))), ValueError, r"\(2, 27, 27\)"),
@@ -275,7 +275,7 @@ BAD_INPUT = [
     # cnnlib.evaluate
     _case("evaluate.accuracy-lengths", lambda m: cnnlib.evaluate.accuracy(m, DIGITS, np.zeros(2, np.int64)), ValueError, r"3 digits but 2 labels"),
     _case("evaluate.accuracy-label", lambda m: cnnlib.evaluate.accuracy(m, DIGITS, np.array([0, 1, 12])), ValueError, r"got 12"),
-    _case("evaluate.confusion_matrix-dtype", lambda m: cnnlib.evaluate.confusion_matrix(np.array([0.5, 1.0]), np.array([0, 1])), TypeError, r"float64"),
+    _case("evaluate.confusion_matrix-dtype", lambda m: cnnlib.evaluate.confusion_matrix(np.array([0.5, 1.0]), np.array([0, 1])), TypeError, r"got 0\.5"),
     _case("evaluate.confusion_matrix-shape", lambda m: cnnlib.evaluate.confusion_matrix(np.zeros((2, 2), np.int64), np.zeros((2, 2), np.int64)), ValueError, r"\(2, 2\)"),
     _case("evaluate.most_confused-shape", lambda m: cnnlib.evaluate.most_confused(np.zeros((3, 3))), ValueError, r"\(3, 3\)"),
     _case("evaluate.show_predictions-n", lambda m: cnnlib.evaluate.show_predictions(DIGITS, LABELS, LABELS, n=0), ValueError, r"got 0"),
@@ -295,7 +295,7 @@ BAD_INPUT = [
     _case("digits.ink_image-noise", lambda m: cnnlib.digits.ink_image(np.eye(28) * 255, noise=2.0), ValueError, r"noise.*2"),
     _case("digits.bounding_box-shape", lambda m: cnnlib.digits.bounding_box(np.ones((2, 28, 28))), ValueError, r"\(2, 28, 28\)"),
     # cnnlib.predict
-    _case("predict.probabilities-empty", lambda m: cnnlib.predict.probabilities(m, np.zeros((0, 28, 28))), ValueError, r"N = 0"),
+    _case("predict.probabilities-empty", lambda m: cnnlib.predict.probabilities(m, np.zeros((0, 28, 28))), ValueError, r"empty.*\(0, 28, 28, 1\)"),
     _case("predict.predict_digits-names", lambda m: cnnlib.predict.predict_digits(m, DIGITS, names=["a"]), ValueError, r"3 digits but 1 names"),
     _case("predict.predict_files-str", lambda m: cnnlib.predict.predict_files(m, "a.png"), TypeError, r"'a\.png'"),
     # cnnlib.activations
