@@ -72,6 +72,8 @@ import keras  # noqa: E402
 
 RECIPES = ("article", "improved")
 PRECISIONS = ("auto", "float32", "mixed_bfloat16")
+#: Environment variable that overrides ``precision="auto"`` (an explicit argument wins).
+PRECISION_ENV = "CNNLIB_PRECISION"
 DEFAULT_LR = 1e-4
 PEAK_FACTOR = 20.0  # improved recipe: peak rate = PEAK_FACTOR x lr
 
@@ -98,11 +100,18 @@ class TrainError(RuntimeError):
 
 @dataclass
 class EpochLog:
-    """What one epoch did. ``cost`` is the mean training loss over its batches."""
+    """What one epoch did.
+
+    ``cost`` is the mean training loss over the epoch's batches; ``val_cost``
+    and ``val_accuracy`` are the loss and accuracy on the validation digits
+    (carved from the training digits, see ``validation_split``), NaN when
+    training ran without validation. The test digits are never used here.
+    """
 
     epoch: int
     cost: float
-    test_accuracy: float
+    val_cost: float
+    val_accuracy: float
     seconds: float
 
 
@@ -112,22 +121,29 @@ class TrainResult:
 
     Attributes:
         model: the trained ``keras.Model`` (raw digits -> logits).
-        history: one :class:`EpochLog` per epoch, resumed epochs included.
+        history: one :class:`EpochLog` per epoch, resumed epochs included
+            (training cost, validation cost and accuracy).
+        test_accuracy: accuracy on the test digits, scored once, after the
+            last epoch.
         data_name: which data it trained on (``MnistData.name``).
         setup: device, precision and strategy used, in words.
         images_per_second: training throughput of the epochs run in this call
             (first epoch excluded when there are several: it includes tracing).
+        n_validation: how many training digits were held out for validation.
     """
 
     model: keras.Model
     history: list[EpochLog] = field(default_factory=list)
+    test_accuracy: float = float("nan")
     data_name: str = ""
     setup: str = ""
     images_per_second: float = 0.0
+    n_validation: int = 0
 
     @property
-    def test_accuracy(self) -> float:
-        return self.history[-1].test_accuracy if self.history else float("nan")
+    def val_accuracy(self) -> float:
+        """Validation accuracy after the last epoch (NaN without validation)."""
+        return self.history[-1].val_accuracy if self.history else float("nan")
 
 
 # --------------------------------------------------------------------------
@@ -142,14 +158,28 @@ def cpu_supports_bfloat16(cpuinfo: str = "/proc/cpuinfo") -> bool:
     return " avx512_bf16" in flags or " amx_bf16" in flags
 
 
-def pick_precision(precision: str = "auto") -> str:
+def pick_precision(precision: str = "auto", environ: Optional[dict] = None) -> str:
     """Resolve ``"auto"`` to ``"mixed_bfloat16"`` on bf16-capable CPUs, else ``"float32"``.
 
-    On a GPU ``"auto"`` gives ``"float32"`` (safe everywhere); ask for
-    ``"mixed_bfloat16"`` explicitly on GPUs that support it.
+    The environment variable ``CNNLIB_PRECISION`` (``auto``, ``float32`` or
+    ``mixed_bfloat16``) overrides ``"auto"``: ``CNNLIB_PRECISION=float32``
+    gives the same float32 training on every machine. An explicit
+    ``precision`` argument wins over the variable. On a GPU ``"auto"`` gives
+    ``"float32"`` (safe everywhere); ask for ``"mixed_bfloat16"`` explicitly
+    on GPUs that support it.
+
+    Args:
+        precision: ``"auto"``, ``"float32"`` or ``"mixed_bfloat16"``.
+        environ: where to read the variable (default ``os.environ``).
     """
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    env = os.environ if environ is None else environ
+    if precision == "auto" and env.get(PRECISION_ENV, "").strip():
+        precision = env[PRECISION_ENV].strip()
+        if precision not in PRECISIONS:
+            raise ValueError(f"environment variable {PRECISION_ENV} must be one of "
+                             f"{PRECISIONS}, got {env[PRECISION_ENV]!r}")
     if precision != "auto":
         return precision
     if tf.config.list_physical_devices("GPU"):
@@ -172,10 +202,16 @@ def pick_strategy(devices: Optional[Sequence[str]] = None) -> tf.distribute.Stra
 
 
 def describe_setup(precision: str, strategy: tf.distribute.Strategy) -> str:
-    gpus = tf.config.list_physical_devices("GPU")
-    device = f"{len(gpus)} GPU(s)" if gpus else f"CPU ({os.cpu_count()} cores)"
-    return (f"{device}, precision {precision}, strategy {type(strategy).__name__}, "
-            f"{strategy.num_replicas_in_sync} replica(s)")
+    """Where and how training runs, in words, e.g. ``"one device (CPU, 2 cores),
+    precision float32"`` or ``"MirroredStrategy over 2 devices, precision float32"``."""
+    n = strategy.num_replicas_in_sync
+    if n > 1:
+        where = f"{type(strategy).__name__} over {n} devices"
+    elif tf.config.list_physical_devices("GPU"):
+        where = "one device (GPU)"
+    else:
+        where = f"one device (CPU, {os.cpu_count()} cores)"
+    return f"{where}, precision {precision}"
 
 
 # --------------------------------------------------------------------------
@@ -366,7 +402,9 @@ class ProgressBar(keras.callbacks.Callback):
         if "ipykernel" in sys.modules:
             from IPython.display import display
 
-            self._handle = display(self._text(0, None), display_id=True)
+            # raw text/plain: display("...") would show the str's repr, in quotes
+            self._handle = display({"text/plain": self._text(0, None)}, raw=True,
+                                   display_id=True)
         else:
             self._tty = sys.stdout.isatty()
 
@@ -382,7 +420,7 @@ class ProgressBar(keras.callbacks.Callback):
 
     def _show(self, text: str) -> None:
         if self._handle is not None:
-            self._handle.update(text)
+            self._handle.update({"text/plain": text}, raw=True)
         elif self._tty:
             sys.stdout.write("\r" + text)
             sys.stdout.flush()
@@ -587,6 +625,7 @@ def train(
     strategy: Optional[tf.distribute.Strategy] = None,
     init: Optional[str] = None,
     printer: Callable[[str], None] = print,
+    validation_split: float = 0.1,
 ) -> TrainResult:
     """Train ``arch`` with ``recipe`` and return the model and its history.
 
@@ -607,12 +646,18 @@ def train(
         init: initial weights (see :func:`cnnlib.models.build_model`); default
             ``"he"`` for ``article``, ``"keras"`` for ``improved``.
         printer: where the per-epoch lines go.
+        validation_split: fraction of the training digits held out (chosen by
+            ``seed``, the same share of every digit class) to monitor each
+            epoch: the printed lines, ``history`` and TensorBoard's
+            "validation" run. 0: no validation. The test digits are scored
+            once, after the last epoch (``TrainResult.test_accuracy``).
 
     Returns:
         :class:`TrainResult`.
     """
     lr = DEFAULT_LR if lr is None else lr
     _check_args(arch, recipe, epochs, batch_size, lr, seed)
+    check_validation_split(validation_split)
     if resume and out is None:
         raise ValueError("resume=True needs out=PATH.keras: checkpoints live beside it")
     target = check_writable(out) if out is not None else None
@@ -623,10 +668,17 @@ def train(
     strategy = strategy or pick_strategy()
     setup = describe_setup(precision, strategy)
 
+    x_fit, y_fit, x_val, y_val = split_validation(*check_digits_and_labels(mnist.x_train,
+                                                                           mnist.y_train),
+                                                  validation_split, seed)
+    if verbose and len(x_val):
+        printer(f"Validation: {len(x_val):,} of the {len(mnist.x_train):,} training digits "
+                f"held out (seed {seed}); training on {len(x_fit):,}")
     keras.utils.set_random_seed(seed)
-    steps = math.ceil(len(mnist.x_train) / batch_size)
+    steps = math.ceil(len(x_fit) / batch_size)
     config = {"arch": arch, "recipe": recipe, "epochs": epochs, "batch_size": batch_size,
-              "lr": lr, "seed": seed, "data": mnist.name}
+              "lr": lr, "seed": seed, "data": mnist.name,
+              "validation_split": float(validation_split)}
     ckpt = checkpoint_dir(target) if target is not None else None
     history: list[EpochLog] = []
     start = 0
@@ -650,8 +702,8 @@ def train(
                                 dtype=None if precision == "float32" else precision)
             _compile(model, recipe, lr, steps, epochs)
 
-    test_ds = make_dataset(mnist.x_test, mnist.y_test, 500, shuffle=False,
-                           one_hot=recipe == "improved")
+    val_ds = (make_dataset(x_val, y_val, 500, shuffle=False, one_hot=recipe == "improved")
+              if len(x_val) else None)
     callbacks = [keras.callbacks.TensorBoard(log_dir=str(log_dir))] if log_dir else []
     if ckpt is not None:
         ckpt.mkdir(exist_ok=True)
@@ -659,21 +711,22 @@ def train(
 
     def end_of_epoch(epoch: int, logs: dict, took: float) -> None:
         if epoch > start or epochs - start == 1:  # the first epoch includes tracing
-            timed["images"] += len(mnist.x_train)
+            timed["images"] += len(x_fit)
             timed["seconds"] += took
-        log = EpochLog(epoch + 1, float(logs["loss"]), float(logs["val_accuracy"]), took)
+        log = EpochLog(epoch + 1, float(logs["loss"]), float(logs.get("val_loss", math.nan)),
+                       float(logs.get("val_accuracy", math.nan)), took)
         history.append(log)
         if ckpt is not None:  # before the epoch line: a printed epoch is a saved epoch
             save_checkpoint(model, {"config": config, "history": [asdict(h) for h in history]}, ckpt)
         if verbose:
-            printer(f"Epoch: {log.epoch} cost = {log.cost:.3f}  test accuracy: {log.test_accuracy:.3f}")
+            printer(epoch_line(log))
 
     if start < epochs:
         improved = recipe == "improved"
         train_ds = make_training_dataset(
-            mnist.x_train, mnist.y_train, batch_size, seed=seed, first_epoch=start, epochs=epochs,
+            x_fit, y_fit, batch_size, seed=seed, first_epoch=start, epochs=epochs,
             augment=improved, one_hot=improved, copies=IMPROVED["copies"] if improved else 1)
-        model.fit(train_ds, validation_data=test_ds, epochs=epochs, initial_epoch=start,
+        model.fit(train_ds, validation_data=val_ds, epochs=epochs, initial_epoch=start,
                   steps_per_epoch=steps, verbose=0, shuffle=False,
                   callbacks=callbacks + ([ProgressBar(epochs, steps)] if verbose == 1 else [])
                   + [_EpochEnd(end_of_epoch)])
@@ -681,15 +734,72 @@ def train(
     if target is not None:
         save_atomic(model, target)
         shutil.rmtree(ckpt, ignore_errors=True)
-    return TrainResult(model=model, history=history, data_name=mnist.name, setup=setup,
-                       images_per_second=images / seconds if seconds else 0.0)
+    test_accuracy = evaluate_accuracy(model, mnist.x_test, mnist.y_test)  # once, at the end
+    if verbose:
+        printer(f"Test accuracy: {test_accuracy:.3f} ({len(mnist.x_test):,} test digits, "
+                "scored once after training)")
+    return TrainResult(model=model, history=history, test_accuracy=test_accuracy,
+                       data_name=mnist.name, setup=setup,
+                       images_per_second=images / seconds if seconds else 0.0,
+                       n_validation=len(x_val))
+
+
+def epoch_line(log: EpochLog) -> str:
+    """The line printed after each epoch, e.g.
+    ``Epoch: 3 cost = 0.123  validation accuracy: 0.975`` (no accuracy without validation)."""
+    line = f"Epoch: {log.epoch} cost = {log.cost:.3f}"
+    if not math.isnan(log.val_accuracy):
+        line += f"  validation accuracy: {log.val_accuracy:.3f}"
+    return line
+
+
+def check_validation_split(fraction) -> float:
+    """``fraction`` if it is a number with ``0 <= fraction < 1``, else a ``ValueError`` naming it."""
+    if (isinstance(fraction, (bool, np.bool_))
+            or not isinstance(fraction, (int, float, np.integer, np.floating))
+            or not math.isfinite(fraction) or not 0 <= fraction < 1):
+        raise ValueError("validation_split must be a fraction 0 <= f < 1 of the training "
+                         f"digits (e.g. 0.1), got {fraction!r}")
+    return float(fraction)
+
+
+def validation_indices(labels: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    """Sorted indices ``(M,)`` of the training digits held out for validation.
+
+    The same share ``fraction`` of every digit class (rounded per class),
+    picked by a permutation seeded with ``seed``: the same seed always holds
+    out the same digits.
+    """
+    labels = np.asarray(labels)
+    order = np.random.default_rng(seed).permutation(len(labels))
+    picked = [members[:int(round(fraction * len(members)))]
+              for c in np.unique(labels) for members in [order[labels[order] == c]]]
+    return np.sort(np.concatenate(picked)) if picked else np.zeros(0, np.int64)
+
+
+def split_validation(x: np.ndarray, y: np.ndarray, fraction: float, seed: int):
+    """``(x_fit, y_fit, x_val, y_val)``: the training digits ``x (N, 28, 28)``, ``y (N,)``
+    split by :func:`validation_indices`; ``fraction = 0`` gives empty validation arrays."""
+    check_validation_split(fraction)
+    held = np.zeros(len(y), bool)
+    held[validation_indices(y, fraction, seed)] = True
+    if fraction > 0 and not held.any():
+        raise ValueError(f"validation_split={fraction!r} of {len(y)} training digits holds "
+                         "out none: use a larger fraction, or 0 for no validation")
+    if held.all():
+        raise ValueError(f"validation_split={fraction!r} of {len(y)} training digits leaves "
+                         "none to train on: use a smaller fraction")
+    return x[~held], y[~held], x[held], y[held]
 
 
 def evaluate_accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray) -> float:
-    """Fraction of digits ``x (N, 28, 28)`` whose predicted class equals ``y (N,)``."""
-    images, labels = check_digits_and_labels(x, y)
-    logits = model.predict(images, batch_size=500, verbose=0)
-    return float(np.mean(np.argmax(logits, axis=1) == labels))
+    """Fraction of digits ``x (N, 28, 28)`` whose predicted class equals ``y (N,)``.
+
+    The one implementation is :func:`cnnlib.evaluate.accuracy`; this name stays for old code.
+    """
+    from .evaluate import accuracy
+
+    return accuracy(model, x, y)
 
 
 # --------------------------------------------------------------------------
@@ -725,6 +835,16 @@ def _seed(text: str) -> int:
     return value
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a fraction such as 0.1, got {text!r}") from None
+    if not math.isfinite(value) or not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction 0 <= f < 1, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m cnnlib.train",
@@ -744,6 +864,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, default=0)
     p.add_argument("--precision", choices=PRECISIONS, default="auto")
     p.add_argument("--log-dir", default=None, help="write TensorBoard logs here")
+    p.add_argument("--validation-split", type=_fraction, default=0.1,
+                   help="share of the training digits held out to monitor each epoch "
+                        "(default 0.1; 0 = none). The test digits are scored once, at the end")
     p.add_argument("--quiet", action="store_true", help="one line per epoch, no progress bar")
     return p
 
@@ -754,13 +877,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         result = train(arch=args.arch, recipe=args.recipe, epochs=args.epochs,
                        batch_size=args.batch_size, lr=args.lr, data=args.data, out=args.out,
                        resume=args.resume, seed=args.seed, verbose=2 if args.quiet else 1,
-                       precision=args.precision, log_dir=args.log_dir)
+                       precision=args.precision, log_dir=args.log_dir,
+                       validation_split=args.validation_split)
     except (TrainError, cdata.DatasetError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     print(f"Trained on: {result.data_name}")
     print(f"Setup: {result.setup}; {result.images_per_second:,.0f} images/s")
-    print(f"Saved {args.out} (test accuracy {result.test_accuracy:.4f})")
+    print(f"Saved {args.out} (test accuracy {result.test_accuracy:.4f}, scored once at the end)")
     return 0
 
 

@@ -7,6 +7,7 @@ are measured by the CLI commands in the training chapter and the lead's notes.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -17,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import cnnlib  # noqa: F401
+import cnnlib
+import cnnlib.evaluate
 import keras
 
 from cnnlib import data, train
@@ -35,17 +37,54 @@ def tiny() -> data.MnistData:
 # --------------------------------------------------------------------------
 # The library function
 # --------------------------------------------------------------------------
-def test_train_returns_model_and_per_epoch_history(tiny):
-    result = train.train("small", epochs=2, batch_size=50, data=tiny, verbose=0, seed=1)
+def test_train_monitors_validation_and_scores_the_test_digits_once(tiny):
+    lines = []
+    result = train.train("small", epochs=2, batch_size=50, lr=1e-3, data=tiny, verbose=2,
+                         seed=1, printer=lines.append)
     assert [h.epoch for h in result.history] == [1, 2]
     assert result.history[1].cost < result.history[0].cost  # it learns
-    assert 0.0 <= result.test_accuracy <= 1.0
     assert result.data_name == "300 sample digits (test)"
-    logits = result.model.predict(tiny.x_test[:5], verbose=0)
-    assert logits.shape == (5, 10)
-    # the history's accuracy is the model's accuracy on the test digits
-    acc = train.evaluate_accuracy(result.model, tiny.x_test, tiny.y_test)
-    assert acc == pytest.approx(result.test_accuracy, abs=1e-6)
+    assert result.n_validation == 30  # 10% of 300, held out of the training digits
+    # each epoch's validation numbers are the model's on the held-out digits
+    _, _, x_val, y_val = train.split_validation(tiny.x_train, tiny.y_train, 0.1, seed=1)
+    val_acc = cnnlib.evaluate.accuracy(result.model, x_val, y_val)
+    assert result.history[-1].val_accuracy == pytest.approx(val_acc, abs=1e-6)
+    assert result.history[-1].val_cost > 0
+    # the test digits are scored once, at the end, by evaluate.accuracy
+    test_acc = cnnlib.evaluate.accuracy(result.model, tiny.x_test, tiny.y_test)
+    assert result.test_accuracy == test_acc
+    assert result.test_accuracy > 0.5  # it learned (chance is 0.1)
+    epoch_lines = [line for line in lines if line.startswith("Epoch: ")]
+    assert epoch_lines == [f"Epoch: {h.epoch} cost = {h.cost:.3f}  validation accuracy: "
+                           f"{h.val_accuracy:.3f}" for h in result.history]
+    assert lines[-1] == (f"Test accuracy: {test_acc:.3f} (100 test digits, "
+                         "scored once after training)")
+    assert not any("test" in line.lower() for line in lines[:-1])
+
+
+def test_validation_digits_are_fixed_by_the_seed_and_stratified(tiny):
+    y = tiny.y_train
+    a = train.validation_indices(y, 0.1, seed=0)
+    assert np.array_equal(a, train.validation_indices(y, 0.1, seed=0))
+    assert not np.array_equal(a, train.validation_indices(y, 0.1, seed=1))
+    for digit in range(10):  # every class gives its share, within rounding
+        assert abs(np.sum(y[a] == digit) - 0.1 * np.sum(y == digit)) <= 0.5
+    x_fit, y_fit, x_val, y_val = train.split_validation(tiny.x_train, y, 0.1, seed=0)
+    assert len(x_fit) + len(x_val) == 300 and len(y_val) == len(a)
+    np.testing.assert_array_equal(x_val, tiny.x_train[a])
+    assert len(set(map(bytes, x_fit)) & set(map(bytes, x_val))) == 0  # disjoint
+    empty = train.split_validation(tiny.x_train, y, 0.0, seed=0)
+    assert len(empty[0]) == 300 and len(empty[2]) == 0
+
+
+def test_validation_split_zero_trains_without_monitoring(tiny):
+    lines = []
+    result = train.train("small", epochs=1, data=tiny, verbose=2, seed=1,
+                         validation_split=0, printer=lines.append)
+    assert result.n_validation == 0 and np.isnan(result.history[0].val_accuracy)
+    assert f"Epoch: 1 cost = {result.history[0].cost:.3f}" in lines
+    assert result.test_accuracy == cnnlib.evaluate.accuracy(result.model, tiny.x_test,
+                                                            tiny.y_test)
 
 
 def test_same_seed_repeats_the_same_losses(tiny):
@@ -109,7 +148,44 @@ def test_precision_is_detected_from_the_cpu_flags(tmp_path):
     assert train.cpu_supports_bfloat16(str(with_bf16))
     assert not train.cpu_supports_bfloat16(str(without))
     assert not train.cpu_supports_bfloat16(str(tmp_path / "missing"))
-    assert train.pick_precision("float32") == "float32"
+
+
+def test_cnnlib_precision_variable_overrides_auto_but_not_an_argument(monkeypatch):
+    """README Troubleshooting: ``CNNLIB_PRECISION=float32`` gives float32 on any CPU."""
+    for value in ("float32", "mixed_bfloat16"):
+        monkeypatch.setenv("CNNLIB_PRECISION", value)
+        assert train.pick_precision() == value
+        assert train.pick_precision("auto") == value
+    monkeypatch.setenv("CNNLIB_PRECISION", "float32")
+    assert train.pick_precision("mixed_bfloat16") == "mixed_bfloat16"  # the argument wins
+    monkeypatch.setenv("CNNLIB_PRECISION", "fp16")
+    with pytest.raises(ValueError, match=r"CNNLIB_PRECISION.*got 'fp16'"):
+        train.pick_precision()
+    assert train.pick_precision(environ={"CNNLIB_PRECISION": "mixed_bfloat16"}) == "mixed_bfloat16"
+
+
+@pytest.mark.slow
+def test_cnnlib_precision_float32_trains_in_float32(tiny):
+    code = textwrap.dedent("""
+        import cnnlib
+        from cnnlib import data, train
+        x, y, xt, yt = data.load_sample()
+        tiny = data.MnistData(x[:100], y[:100], xt[:50], yt[:50], source="sample", name="t")
+        r = train.train("small", epochs=1, data=tiny, verbose=0)
+        print("SETUP", r.setup)
+        print("DTYPE", r.model.get_layer("conv1").compute_dtype)
+    """)
+    env = {**os.environ, "CNNLIB_PRECISION": "float32"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300, env=env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "precision float32" in out.stdout and "DTYPE float32" in out.stdout, out.stdout
+
+
+def test_setup_is_described_in_words():
+    text = train.describe_setup("float32", train.pick_strategy())
+    assert text.startswith("one device (") and text.endswith("precision float32")
+    assert "_Default" not in text and "Strategy" not in text
 
 
 # --------------------------------------------------------------------------
@@ -125,6 +201,9 @@ def test_precision_is_detected_from_the_cpu_flags(tmp_path):
     (dict(recipe="fast"), r"got 'fast'"),
     (dict(seed=-3), r"seed.*got -3"),
     (dict(resume=True), r"resume=True needs out"),
+    (dict(validation_split=1.5), r"validation_split.*got 1\.5"),
+    (dict(validation_split=-0.1), r"validation_split.*got -0\.1"),
+    (dict(validation_split=1), r"validation_split.*got 1"),
 ])
 def test_bad_arguments_are_named(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -258,6 +337,6 @@ def test_mirrored_strategy_on_two_logical_cpus():
                          timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "REPLICAS 2 MirroredStrategy" in out.stdout
-    assert "2 replica(s)" in out.stdout
+    assert "SETUP MirroredStrategy over 2 devices, precision float32" in out.stdout
     acc = float(out.stdout.split("ACC ")[1].split()[0])
     assert acc > 0.5, out.stdout  # it learned (chance is 0.1)
