@@ -26,7 +26,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ._checks import finite_array, label_array
-from .models import as_digit_batch
+from .activations import conv_filters, show_filters
+from .models import as_digit_batch, logits
 
 import keras  # noqa: E402  (after cnnlib has imported TensorFlow quietly)
 
@@ -35,8 +36,7 @@ N_CLASSES = 10
 
 def predict_labels(model: keras.Model, x: np.ndarray, batch_size: int = 500) -> np.ndarray:
     """Predicted digit ``(N,)`` int64 for raw digits ``x`` (the arg-max of the logits)."""
-    logits = model.predict(as_digit_batch(x), batch_size=batch_size, verbose=0)
-    return np.argmax(np.asarray(logits), axis=1).astype(np.int64)
+    return np.argmax(logits(model, x, batch_size), axis=1).astype(np.int64)
 
 
 def accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray) -> float:
@@ -190,31 +190,12 @@ def show_predictions(
     return fig
 
 
-def first_layer_filters(model: keras.Model, layer: str = "conv1") -> np.ndarray:
-    """The first conv layer's kernels as ``(out_channels, height, width)`` float32."""
-    try:
-        kernel = model.get_layer(layer).get_weights()[0]
-    except ValueError:
-        names = [l.name for l in model.layers]
-        raise ValueError(f"the model has no layer {layer!r}; its layers are {names}") from None
-    kernel = np.asarray(kernel, dtype=np.float32)
-    if kernel.ndim != 4:
-        raise ValueError(f"layer {layer!r} is not a 2-D convolution (kernel shape {kernel.shape})")
-    return np.transpose(kernel[:, :, 0, :], (2, 0, 1))
+def show_first_layer_filters(model: keras.Model, layer: str = "conv1") -> Figure:
+    """Each filter of ``layer`` as a small picture: red = positive weight, blue = negative.
 
-
-def show_first_layer_filters(model: keras.Model, layer: str = "conv1", ncols: int = 8) -> Figure:
-    """Each first-layer filter as a small picture: red = positive weight, blue = negative."""
-    filters = first_layer_filters(model, layer)
-    nrows = int(np.ceil(len(filters) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.1 * ncols, 1.1 * nrows), squeeze=False)
-    for ax in axes.ravel():
-        ax.axis("off")
-    for i, (ax, f) in enumerate(zip(axes.ravel(), filters)):
-        lim = float(np.abs(f).max()) or 1.0
-        ax.imshow(f, cmap="RdBu_r", vmin=-lim, vmax=lim)
-        ax.set_title(str(i), fontsize=8)
-    fig.suptitle(f"{layer}: {len(filters)} filters of {filters.shape[1]}x{filters.shape[2]} "
-                 "(red +, blue -)", fontsize=10)
-    fig.tight_layout()
-    return fig
+    The figure is :func:`cnnlib.activations.show_filters` of
+    :func:`cnnlib.activations.conv_filters`, titled with the layer and filter size.
+    """
+    filters = conv_filters(model, layer)
+    return show_filters(filters, f"{layer}: {len(filters)} filters of "
+                                 f"{filters.shape[1]}x{filters.shape[2]} (red +, blue -)")

@@ -15,8 +15,8 @@ and both then give the same logits (``tests/test_models.py``).
 Every model takes **raw digits**: pixels 0..255 of shape ``(N, 28, 28)`` or
 ``(N, 28, 28, 1)``, any numeric dtype. It adds the channel axis and scales by
 :data:`cnnlib.data.PIXEL_SCALE` itself, so a saved model needs no
-preprocessing code. It outputs logits ``(N, 10)``; :func:`predict_proba` turns
-them into probabilities.
+preprocessing code. It outputs logits ``(N, 10)`` (:func:`logits`); :func:`probabilities`
+turns them into probabilities.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ import tensorflow as tf
 import keras
 from keras import layers
 
-from ._checks import pixel_array
+from ._checks import int_in, pixel_array
 from .data import PIXEL_SCALE
 
 ARCHS = ("small", "large")
@@ -167,11 +167,30 @@ def as_digit_batch(x: np.ndarray) -> np.ndarray:
     return pixel_array("digits", arr, shape=("N", 28, 28, 1), dtype=np.float32)
 
 
-def predict_proba(model: keras.Model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """Class probabilities ``(N, 10)`` of raw digits ``x`` (see :func:`as_digit_batch`)."""
-    batch = as_digit_batch(x)
-    logits = model.predict(batch, batch_size=batch_size, verbose=0)
-    return tf.nn.softmax(np.asarray(logits, dtype=np.float32)).numpy()
+def logits(model: keras.Model, digits: np.ndarray, batch_size: int = 500) -> np.ndarray:
+    """The model's raw scores ``(N, 10)`` float32 for raw digits (see :func:`as_digit_batch`).
+
+    The one place cnnlib runs a model on digits: in chunks of ``batch_size``,
+    with ``training=False`` (dropout off).
+    """
+    batch = as_digit_batch(digits)
+    size = int_in(batch_size, "batch_size", 1)
+    chunks = [model(tf.constant(batch[i:i + size]), training=False)
+              for i in range(0, len(batch), size)]
+    return tf.cast(tf.concat(chunks, axis=0), tf.float32).numpy()
+
+
+def probabilities(model: keras.Model, digits: np.ndarray, batch_size: int = 500) -> np.ndarray:
+    """Class probabilities ``(N, 10)`` float32 of raw digits ``(N, 28, 28)`` 0..255.
+
+    The model gives logits (:func:`logits`); softmax turns them into
+    probabilities. ``cnnlib.predict.probabilities`` is this function.
+    """
+    return tf.nn.softmax(logits(model, digits, batch_size)).numpy()
+
+
+#: The name chapter 5 uses; the same function as :func:`probabilities`.
+predict_proba = probabilities
 
 
 def layer_table(model: keras.Model) -> list[tuple[str, tuple, int]]:

@@ -35,9 +35,8 @@ import numpy as np
 
 from . import digits as cdigits
 from ._checks import path_list
-from .models import as_digit_batch
+from .models import probabilities  # re-exported: predict.probabilities is models.probabilities
 
-import tensorflow as tf  # noqa: E402  (imported quietly by cnnlib/__init__)
 import keras  # noqa: E402
 
 
@@ -109,16 +108,6 @@ def load_model(path: Union[str, os.PathLike], safe_mode: bool = True) -> keras.M
     if shape is None or shape[-1] != 10:
         raise ModelLoadError(f"{p}: the model outputs {model.output_shape}; expected (None, 10) logits")
     return model
-
-
-def probabilities(model: keras.Model, digits: np.ndarray) -> np.ndarray:
-    """Class probabilities ``(N, 10)`` of raw digits ``(N, 28, 28)`` 0..255.
-
-    The model gives logits; softmax turns them into probabilities.
-    """
-    batch = as_digit_batch(digits)
-    logits = model(tf.constant(batch), training=False)
-    return tf.nn.softmax(tf.cast(logits, tf.float32)).numpy()
 
 
 def predict_digits(model: keras.Model, digits: np.ndarray,

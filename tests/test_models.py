@@ -125,10 +125,21 @@ def test_saved_model_reloads_and_predicts_raw_digits(tmp_path, arch):
     assert again.predict(DIGITS, verbose=0).dtype == np.float32
 
 
-def test_predict_proba_sums_to_one():
-    p = models.predict_proba(models.build_model("small"), DIGITS)
-    assert p.shape == (6, 10)
-    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-5)
+def test_probabilities_are_the_softmax_of_the_logits_in_any_chunking():
+    model = models.build_model("small", seed=3)
+    want = tf.nn.softmax(model(DIGITS[..., None].astype(np.float32))).numpy()
+    whole = models.probabilities(model, DIGITS)
+    assert whole.shape == (6, 10) and whole.dtype == np.float32
+    np.testing.assert_allclose(whole, want, atol=1e-6)
+    np.testing.assert_allclose(models.probabilities(model, DIGITS, batch_size=4), whole, atol=1e-6)
+    np.testing.assert_allclose(whole.sum(axis=1), 1.0, rtol=1e-5)
+    assert not np.allclose(whole, 0.1)          # an untrained model, but not uniform
+
+
+def test_probabilities_has_one_home():
+    from cnnlib import predict
+
+    assert predict.probabilities is models.probabilities is models.predict_proba
 
 
 def test_unknown_arch_is_named():

@@ -279,7 +279,7 @@ BAD_INPUT = [
     _case("evaluate.confusion_matrix-shape", lambda m: cnnlib.evaluate.confusion_matrix(np.zeros((2, 2), np.int64), np.zeros((2, 2), np.int64)), ValueError, r"\(2, 2\)"),
     _case("evaluate.most_confused-shape", lambda m: cnnlib.evaluate.most_confused(np.zeros((3, 3))), ValueError, r"\(3, 3\)"),
     _case("evaluate.show_predictions-n", lambda m: cnnlib.evaluate.show_predictions(DIGITS, LABELS, LABELS, n=0), ValueError, r"got 0"),
-    _case("evaluate.first_layer_filters-layer", lambda m: cnnlib.evaluate.first_layer_filters(m, "nope"), ValueError, r"'nope'"),
+    _case("evaluate.show_first_layer_filters-layer", lambda m: cnnlib.evaluate.show_first_layer_filters(m, "nope"), ValueError, r"'nope'"),
     _case("evaluate.most_confused-nan", lambda m: cnnlib.evaluate.most_confused(np.full((10, 10), np.nan)), ValueError, r"NaN"),
     # cnnlib.digits
     _case("digits.to_grayscale-shape", lambda m: cnnlib.digits.to_grayscale(np.zeros(5)), ValueError, r"got shape \(5,\)"),
