@@ -7,20 +7,73 @@ output filled in up to this step. It is used by
 - :func:`window_animation`: all steps as a ``FuncAnimation`` exported with
   ``to_jshtml()``, which plays in a static web page with no kernel;
 - :mod:`cnnlib.widgets`: sliders that redraw one step in a live kernel.
+
+Readable on the web page: the animations are drawn about as wide as the
+book's content column (720 px at the default ``dpi=100``), so the page shows
+them unscaled, with every text at least :data:`MIN_FONT_PX` image pixels
+high. :func:`to_jshtml` writes the smallest text size of each frame into the
+frame's PNG (text key :data:`FONT_KEY`); the browser test reads it back and
+multiplies it by the displayed/natural width of the image.
 """
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
+from pathlib import Path
+from tempfile import TemporaryDirectory
 from typing import Optional
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import animation
 from matplotlib.patches import Rectangle
+from matplotlib.text import Text
 
 from . import ops
 
 OPS = ("conv", "max", "avg")
+#: PNG text key holding the smallest text height of a frame, in image pixels.
+FONT_KEY = "cnnlib-min-font-px"
+#: Smallest text the animations draw, in image pixels (fontsize pt x dpi / 72).
+MIN_FONT_PX = 12.0
+#: Font sizes (points) of titles, formulas and cell values: 11 pt at 100 dpi is 15 px.
+TITLE_PT, CELL_PT = 11, 11
+#: The formula line wraps after this many characters (a 720 px wide figure).
+FORMULA_WIDTH = 78
+#: Size in inches of the sliding-window figure: 720 x 360 px at dpi 100, the column's width.
+FIGSIZE = (7.2, 3.6)
+
+
+def min_font_px(fig) -> float:
+    """Height in image pixels of the smallest visible, non-empty text in ``fig``.
+
+    ``fontsize`` (points) x ``fig.dpi`` / 72; ``inf`` when the figure has no text.
+    """
+    sizes = [t.get_fontsize() * fig.dpi / 72.0 for t in fig.findobj(Text)
+             if t.get_visible() and t.get_text().strip()]
+    return min(sizes, default=float("inf"))
+
+
+class _FontRecordingWriter(animation.HTMLWriter):
+    """``HTMLWriter`` that stores each frame's smallest text size in its PNG."""
+
+    def grab_frame(self, **savefig_kwargs):
+        savefig_kwargs["metadata"] = {FONT_KEY: f"{min_font_px(self.fig) * self.dpi / self.fig.dpi:.2f}"}
+        super().grab_frame(**savefig_kwargs)
+
+
+def to_jshtml(anim_: animation.Animation, fps: float, default_mode: str = "once") -> str:
+    """``anim_.to_jshtml()``, with each frame's smallest text size in its PNG.
+
+    Same HTML as :meth:`matplotlib.animation.Animation.to_jshtml` (frames
+    embedded, play and step buttons); only the frame images differ by a PNG
+    text chunk :data:`FONT_KEY`, so a test can check the page's text is readable.
+    """
+    with TemporaryDirectory() as tmp:
+        path = Path(tmp, "animation.html")
+        anim_.save(str(path), writer=_FontRecordingWriter(fps=fps, embed_frames=True,
+                                                          default_mode=default_mode))
+        return path.read_text()
 
 
 @dataclass(frozen=True)
@@ -91,13 +144,13 @@ def _draw_grid(ax, values: np.ndarray, shown: np.ndarray, title: str, fmt: str) 
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title, fontsize=TITLE_PT)
     for (i, j), v in np.ndenumerate(values):
         pad = np.isnan(v)
         face = "#d9d9d9" if pad else ("#ffffff" if not shown[i, j] else "#e8f1fb")
         ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor=face, edgecolor="#888888", lw=0.8))
         if shown[i, j]:
-            ax.text(j, i, "pad" if pad else fmt.format(v), ha="center", va="center", fontsize=8,
+            ax.text(j, i, "pad" if pad else fmt.format(v), ha="center", va="center", fontsize=CELL_PT,
                     color="#777777" if pad else "black")
 
 
@@ -110,7 +163,7 @@ def draw_window_step(plan: WindowPlan, step: int, axes=None):
     if not 0 <= step < plan.steps:
         raise ValueError(f"step must be in 0..{plan.steps - 1}, got {step!r}")
     if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(6.4, 3.0), gridspec_kw={"width_ratios": [1.3, 1]})
+        fig, axes = plt.subplots(1, 2, figsize=FIGSIZE, gridspec_kw={"width_ratios": [1.3, 1]})
     ax_in, ax_out = axes
     out_h, out_w = plan.out.shape
     i, j = divmod(step, out_w)
@@ -126,7 +179,7 @@ def draw_window_step(plan: WindowPlan, step: int, axes=None):
     _draw_grid(ax_out, plan.out, shown, f"output ({label})", "{:.2f}")
     ax_out.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#d62728", lw=2.5))
     window = plan.padded[r0:r0 + plan.k[0], c0:c0 + plan.k[1]]
-    ax_in.figure.suptitle(_formula(plan, window, plan.out[i, j], i, j), fontsize=8)
+    ax_in.figure.suptitle(_formula(plan, window, plan.out[i, j], i, j), fontsize=TITLE_PT)
     return ax_in.figure
 
 
@@ -134,12 +187,14 @@ def _formula(plan: WindowPlan, window: np.ndarray, value: float, i: int, j: int)
     cells = ["pad" if np.isnan(v) else f"{v:g}" for v in window.ravel()]
     if plan.op == "conv":
         terms = " + ".join(f"{w:g}*{c}" for w, c in zip(plan.kernel.ravel(), cells))
-        return f"out[{i},{j}] = {terms} = {value:.2f}"
-    name = "max" if plan.op == "max" else "mean of real cells"
-    return f"out[{i},{j}] = {name}({', '.join(cells)}) = {value:.2f}"
+        text = f"out[{i},{j}] = {terms} = {value:.2f}"
+    else:
+        name = "max" if plan.op == "max" else "mean of real cells"
+        text = f"out[{i},{j}] = {name}({', '.join(cells)}) = {value:.2f}"
+    return "\n".join(textwrap.wrap(text, FORMULA_WIDTH, break_on_hyphens=False))
 
 
-def window_animation(plan: WindowPlan, fps: float = 1.5, dpi: int = 64) -> str:
+def window_animation(plan: WindowPlan, fps: float = 1.5, dpi: int = 100) -> str:
     """All steps of ``plan`` as a self-contained HTML animation (play, pause, step).
 
     Uses ``FuncAnimation(...).to_jshtml()``: the frames are embedded as PNG
@@ -152,19 +207,19 @@ def window_animation(plan: WindowPlan, fps: float = 1.5, dpi: int = 64) -> str:
         raise ValueError(f"fps must be a number > 0 (frames per second), got {fps!r}")
     if isinstance(dpi, bool) or not isinstance(dpi, int) or dpi < 1:
         raise ValueError(f"dpi must be an int >= 1, got {dpi!r}")
-    fig, axes = plt.subplots(1, 2, figsize=(6.4, 3.0), dpi=dpi,
+    fig, axes = plt.subplots(1, 2, figsize=FIGSIZE, dpi=dpi,
                              gridspec_kw={"width_ratios": [1.3, 1]})
-    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.80)  # room for the formula
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.76)  # room for the formula
     anim = animation.FuncAnimation(fig, lambda n: draw_window_step(plan, n, axes),
                                    frames=plan.steps, interval=1000 / fps)
     try:
-        return anim.to_jshtml(fps=fps, default_mode="once")
+        return to_jshtml(anim, fps=fps)
     finally:
         plt.close(fig)
 
 
 def feature_map_animation(image: np.ndarray, kernel: np.ndarray, rows_per_frame: int = 2,
-                          fps: float = 4.0, dpi: int = 64) -> str:
+                          fps: float = 4.0, dpi: int = 100) -> str:
     """A filter sweeping down a picture while its feature map fills in, as HTML.
 
     Frame ``t`` shows the input with the band of rows the filter covers
@@ -194,11 +249,11 @@ def feature_map_animation(image: np.ndarray, kernel: np.ndarray, rows_per_frame:
     top = ops.same_padding(h, kern.shape[0], 1)[0]
     lim = float(np.abs(fmap).max()) or 1.0
     klim = float(np.abs(kern).max()) or 1.0
-    fig, axes = plt.subplots(1, 3, figsize=(6.0, 2.3), dpi=dpi,
+    fig, axes = plt.subplots(1, 3, figsize=(7.2, 2.9), dpi=dpi,
                              gridspec_kw={"width_ratios": [1, 0.45, 1]})
     axes[0].imshow(picture, cmap="gray")
     axes[1].imshow(kern, cmap="RdBu_r", vmin=-klim, vmax=klim)
-    axes[1].set_title(f"filter {kern.shape[0]}x{kern.shape[1]}", fontsize=9)
+    axes[1].set_title(f"filter {kern.shape[0]}x{kern.shape[1]}", fontsize=TITLE_PT)
     shown = np.full(fmap.shape, np.nan)
     img = axes[2].imshow(shown, cmap="RdBu_r", vmin=-lim, vmax=lim)
     band = Rectangle((-0.5, -0.5), picture.shape[1], kern.shape[0], facecolor="#d62728",
@@ -214,12 +269,14 @@ def feature_map_animation(image: np.ndarray, kernel: np.ndarray, rows_per_frame:
         shown[:last] = fmap[:last]
         img.set_data(shown)
         band.set_y(last - 1 - top - 0.5)       # the rows under the filter for output row last-1
-        axes[0].set_title(f"input, output row {last - 1}", fontsize=9)
-        axes[2].set_title(f"feature map, rows 0-{last - 1}", fontsize=9)
+        axes[0].set_title(f"input, output row {last - 1}", fontsize=TITLE_PT)
+        axes[2].set_title(f"feature map, rows 0-{last - 1}", fontsize=TITLE_PT)
         return img, band
 
+    draw(0)                 # titles in place, so the layout leaves room for them
+    fig.tight_layout()
     anim_ = animation.FuncAnimation(fig, draw, frames=frames, interval=1000 / fps)
     try:
-        return anim_.to_jshtml(fps=fps, default_mode="once")
+        return to_jshtml(anim_, fps=fps)
     finally:
         plt.close(fig)
