@@ -14,6 +14,12 @@ from matplotlib.figure import Figure
 
 from ._checks import finite_array
 
+#: Widest figure in inches: 720 px at the inline backend's 100 dpi, about the
+#: book's content column, so the page shows figures unshrunk.
+MAX_WIDTH = 7.2
+#: Font sizes in points (at 100 dpi, 11 pt is 15 px; matplotlib's ticks are 10 pt).
+TITLE_PT, TEXT_PT = 11, 11
+
 
 def _as_2d(image: np.ndarray, what: str = "image") -> np.ndarray:
     """Return ``image`` as a 2-D float array; accept (H, W), (H, W, 1) or (1, H, W, 1)."""
@@ -44,7 +50,9 @@ def show_images(
         images: ``N`` pictures, each ``(H, W)`` (or ``(H, W, 1)``); an array
             ``(N, H, W)`` works too.
         titles: ``N`` panel titles, or ``None``.
-        ncols: panels per row (default: all in one row, at most 10).
+        ncols: panels per row (default: as many as fit in :data:`MAX_WIDTH`
+            inches; with more, the panels get smaller so the figure stays
+            that wide).
         cmap: matplotlib colour map; ``"gray"`` shows ink white on black as
             MNIST stores it.
         size: inches per panel.
@@ -62,11 +70,12 @@ def show_images(
     if titles is not None and len(titles) != len(pictures):
         raise ValueError(f"got {len(pictures)} pictures but {len(titles)} titles")
     n = len(pictures)
-    ncols = min(n, 10) if ncols is None else ncols
-    if ncols < 1:
-        raise ValueError(f"ncols must be >= 1, got {ncols}")
+    ncols = min(n, max(1, int(MAX_WIDTH // size))) if ncols is None else ncols
+    if isinstance(ncols, bool) or not isinstance(ncols, (int, np.integer)) or ncols < 1:
+        raise ValueError(f"ncols must be an int >= 1, got {ncols!r}")
+    size = min(size, MAX_WIDTH / ncols)
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.3 if suptitle else 0)),
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + 0.25) * nrows + (0.3 if suptitle else 0)),
                              squeeze=False)
     if symmetric and cmap == "gray":
         cmap = "RdBu_r"
@@ -81,9 +90,9 @@ def show_images(
         else:
             ax.imshow(pic, cmap=cmap)
         if titles is not None:
-            ax.set_title(titles[k], fontsize=9)
+            ax.set_title(titles[k], fontsize=TITLE_PT)
     if suptitle:
-        fig.suptitle(suptitle, fontsize=10)
+        fig.suptitle(suptitle, fontsize=TITLE_PT + 1)
     fig.tight_layout()
     return fig
 
@@ -111,17 +120,18 @@ def show_grid_values(
     grid = _as_2d(array, "array")
     if ax is None:
         h, w = grid.shape
-        _, ax = plt.subplots(figsize=(0.55 * w + 0.6, 0.55 * h + 0.6))
+        cell = min(0.6, (MAX_WIDTH - 0.6) / w)
+        _, ax = plt.subplots(figsize=(cell * w + 0.6, cell * h + 0.6))
     ax.imshow(grid, cmap=cmap)
     lo, hi = float(grid.min()), float(grid.max())
     middle = (lo + hi) / 2
     for (i, j), value in np.ndenumerate(grid):
         colour = "white" if value > middle and hi > lo else "black"
-        ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=8, color=colour)
+        ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=TEXT_PT, color=colour)
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title, fontsize=TITLE_PT)
     return ax.figure
 
 
@@ -133,14 +143,21 @@ def show_pipeline(stages: Mapping[str, np.ndarray], size: float = 2.0) -> Figure
             may differ (pooling shrinks them); each panel title gets the shape
             appended. Pictures with negative values get a blue-white-red scale
             centred on 0, the others a grey scale.
-        size: inches per panel.
+        size: inches per panel; as many panels per row as fit in
+            :data:`MAX_WIDTH` inches, the rest on further rows.
 
     Returns:
         The figure.
     """
     if not stages:
         raise ValueError("show_pipeline needs at least one stage, got none")
-    fig, axes = plt.subplots(1, len(stages), figsize=(size * len(stages), size + 0.4), squeeze=False)
+    n = len(stages)
+    ncols = min(n, max(1, int(MAX_WIDTH // size)))
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(min(size, MAX_WIDTH) * ncols, (size + 0.6) * nrows),
+                             squeeze=False)
+    for ax in axes.flat[n:]:
+        ax.set_axis_off()
     for ax, (title, picture) in zip(axes.flat, stages.items()):
         pic = _as_2d(picture, f"stage {title!r}")
         if pic.min() < 0:
@@ -148,7 +165,7 @@ def show_pipeline(stages: Mapping[str, np.ndarray], size: float = 2.0) -> Figure
             ax.imshow(pic, cmap="RdBu_r", vmin=-lim, vmax=lim)
         else:
             ax.imshow(pic, cmap="gray")
-        ax.set_title(f"{title}\n{pic.shape[0]}x{pic.shape[1]}", fontsize=9)
+        ax.set_title(f"{title}\n{pic.shape[0]}x{pic.shape[1]}", fontsize=TITLE_PT)
         # A thin grey frame instead of no axes: ink that touches the edge of a
         # cropped picture would otherwise melt into the white page.
         ax.set_xticks([])
@@ -182,7 +199,7 @@ def show_scores(scores: np.ndarray, title: str = "", highlight: Optional[int] = 
     ax.set_xticks(range(10))
     ax.set_xlabel("digit")
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title, fontsize=TITLE_PT)
     fig.tight_layout()
     return fig
 
@@ -219,14 +236,14 @@ def show_node_diagram(
         for node in connections[name]:
             ax.plot([0, 1], [ys_in[node - 1], y_out], color=colours[k % len(colours)], lw=1.6, zorder=1)
         ax.scatter([1], [y_out], s=420, color="white", edgecolor="black", zorder=2)
-        ax.text(1.08, y_out, name, va="center", fontsize=9)
+        ax.text(1.08, y_out, name, va="center", fontsize=TEXT_PT)
     used = {n for nodes in connections.values() for n in nodes}
     for i, y in enumerate(ys_in, start=1):
         ax.scatter([0], [y], s=260, color="white", edgecolor="black" if i in used else "#bbbbbb", zorder=2)
-        ax.text(-0.08, y, f"in_{i}", va="center", ha="right", fontsize=8,
+        ax.text(-0.08, y, f"in_{i}", va="center", ha="right", fontsize=TEXT_PT,
                 color="black" if i in used else "#999999")
     if weight is not None:
-        ax.set_title(f"every line has weight {weight:g}", fontsize=9)
+        ax.set_title(f"every line has weight {weight:g}", fontsize=TITLE_PT)
     ax.set_xlim(-0.35, 1.35)
     ax.set_axis_off()
     fig.tight_layout()
