@@ -15,14 +15,13 @@ from __future__ import annotations
 from typing import Optional
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 
 from . import activations
 from . import digits as cdigits
 from .predict import predict_digits
 from .viz import show_pipeline, show_scores
+from .widgets import _show
 
 import keras  # noqa: E402
 
@@ -114,8 +113,7 @@ def digit_predictor(model: keras.Model, size: int = 16) -> W.VBox:
                 print(f"Cannot use it: {err}")
                 return
             for fig in figs:
-                display(fig)
-                plt.close(fig)
+                _show(fig)
 
     def forget_upload(_=None) -> None:
         upload.value = ()
@@ -133,18 +131,14 @@ def layer_filter_chooser(model: keras.Model, digit: np.ndarray, digits: np.ndarr
     maps = activations.feature_maps(model, digit)
     layer_w = W.Dropdown(options=names, value=names[0], description="layer")
     channel_w = W.IntSlider(value=0, min=0, max=maps[names[0]].shape[-1] - 1, description="channel")
-    out = W.Output()
 
-    def redraw(*_) -> None:
-        channel_w.max = maps[layer_w.value].shape[-1] - 1
-        with out:
-            out.clear_output(wait=True)
-            fig = activations.draw_filter_view(model, digit, digits, layer_w.value,
-                                               min(channel_w.value, channel_w.max), k=k)
-            display(fig)
-            plt.close(fig)
+    def fit_channels(change) -> None:
+        channel_w.max = maps[change["new"]].shape[-1] - 1
 
-    layer_w.observe(redraw, names="value")
-    channel_w.observe(redraw, names="value")
-    redraw()
+    def draw(layer: str, channel: int) -> None:
+        _show(activations.draw_filter_view(model, digit, digits, layer,
+                                           min(channel, maps[layer].shape[-1] - 1), k=k))
+
+    layer_w.observe(fit_channels, names="value")
+    out = W.interactive_output(draw, {"layer": layer_w, "channel": channel_w})
     return W.VBox([W.HBox([layer_w, channel_w]), out])

@@ -6,7 +6,11 @@ drawing as a kernel-free animation (:func:`cnnlib.anim.window_animation`).
 
 - :func:`window_explorer`: a filter or pooling window on a small grid
   (position, size, stride, padding);
-- :func:`feature_map_explorer`: a menu of filters on a digit, and the feature map.
+- :func:`feature_map_explorer`: a menu of filters on a digit, and the feature map
+  (:func:`feature_map_figure`).
+
+Both hand their drawing function to ``ipywidgets.interactive_output``, which
+calls it again, in the widget's own output area, whenever a control changes.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
+from matplotlib.figure import Figure
 
 from . import anim, ops
 
@@ -41,34 +46,54 @@ def window_explorer(x: np.ndarray, op: str = "conv", kernel: Optional[np.ndarray
     stride_w = W.IntSlider(value=stride, min=1, max=3, description="stride")
     pad_w = W.ToggleButtons(options=["VALID", "SAME"], value=padding.upper(), description="padding")
     step_w = W.IntSlider(value=0, min=0, max=0, description="position")
-    out = W.Output()
 
-    def current_plan() -> anim.WindowPlan:
-        k = size_w.value
+    def plan_for(k: int, s: int, pad: str) -> anim.WindowPlan:
         kern = None
         if op == "conv":
             kern = kernel if kernel is not None and np.shape(kernel) == (k, k) else np.full((k, k), fill)
-        return anim.plan_window(x, op, kern, k, stride_w.value, pad_w.value)
+        return anim.plan_window(x, op, kern, k, s, pad)
 
-    def redraw(*_):
+    def update_positions(*_):
         try:
-            plan = current_plan()
-        except ValueError as err:
-            with out:
-                out.clear_output(wait=True)
-                print(f"Not possible: {err}")
-            return
-        step_w.max = plan.steps - 1
-        with out:
-            out.clear_output(wait=True)
-            fig = anim.draw_window_step(plan, min(step_w.value, plan.steps - 1))
-            display(fig)
-            plt.close(fig)
+            step_w.max = plan_for(size_w.value, stride_w.value, pad_w.value).steps - 1
+        except ValueError:
+            step_w.max = 0
 
-    for control in (size_w, stride_w, pad_w, step_w):
-        control.observe(redraw, names="value")
-    redraw()
+    def draw(size: int, stride: int, padding: str, step: int) -> None:
+        try:
+            plan = plan_for(size, stride, padding)
+        except ValueError as err:
+            print(f"Not possible: {err}")
+            return
+        _show(anim.draw_window_step(plan, min(step, plan.steps - 1)))
+
+    for control in (size_w, stride_w, pad_w):
+        control.observe(update_positions, names="value")
+    update_positions()
+    out = W.interactive_output(draw, {"size": size_w, "stride": stride_w, "padding": pad_w,
+                                      "step": step_w})
     return W.VBox([W.HBox([size_w, stride_w]), pad_w, step_w, out])
+
+
+def feature_map_figure(picture: np.ndarray, kernel: np.ndarray, relu: bool = False) -> Figure:
+    """Picture ``(H, W)``, filter ``(kh, kw)`` and its ``"SAME"`` feature map ``(H, W)``.
+
+    The map is :func:`cnnlib.ops.conv2d` of the two, clipped at 0 when ``relu``.
+    """
+    kern = np.asarray(kernel, dtype=float)
+    fmap = ops.conv2d(picture, kern, padding="SAME")
+    if relu:
+        fmap = np.maximum(fmap, 0.0)
+    fig, axes = plt.subplots(1, 3, figsize=(6.6, 2.4))
+    axes[0].imshow(picture, cmap="gray")
+    for ax, arr in ((axes[1], kern), (axes[2], fmap)):
+        lim = float(np.abs(arr).max()) or 1.0
+        ax.imshow(arr, cmap="RdBu_r", vmin=-lim, vmax=lim)
+    for ax, title in zip(axes, ("input", f"filter {kern.shape[0]}x{kern.shape[1]}",
+                                 "feature map" + (" after ReLU" if relu else ""))):
+        ax.set_title(title, fontsize=9)
+        ax.set_axis_off()
+    return fig
 
 
 def feature_map_explorer(image: np.ndarray, filters: Mapping[str, np.ndarray]) -> W.VBox:
@@ -79,40 +104,27 @@ def feature_map_explorer(image: np.ndarray, filters: Mapping[str, np.ndarray]) -
         filters: ordered ``{name: (kh, kw) filter}``; at least one.
 
     Returns:
-        The widget: a filter menu, a ReLU checkbox, and the picture, the
-        filter and the ``(H, W)`` feature map (``ops.conv2d``, ``"SAME"``).
+        The widget: a filter menu, a ReLU checkbox, and :func:`feature_map_figure`
+        of the chosen filter, redrawn on every change.
     """
     picture = np.asarray(image)
     if picture.ndim != 2:
         raise ValueError(f"image must be a 2-D picture (H, W), got shape {picture.shape}")
     if not filters:
         raise ValueError("filters must hold at least one {name: (kh, kw) filter}, got none")
-    maps = {name: ops.conv2d(picture, k, padding="SAME") for name, k in filters.items()}  # checks all
+    for k in filters.values():
+        ops.conv2d(picture, k, padding="SAME")  # fail early on a bad filter
     menu = W.Dropdown(options=list(filters), value=next(iter(filters)), description="filter")
     relu = W.Checkbox(value=False, description="apply ReLU")
-    out = W.Output()
 
-    def redraw(*_):
-        fmap = maps[menu.value]
-        if relu.value:
-            fmap = np.maximum(fmap, 0.0)
-        with out:
-            out.clear_output(wait=True)
-            fig, axes = plt.subplots(1, 3, figsize=(6.6, 2.4))
-            axes[0].imshow(picture, cmap="gray")
-            kern = np.asarray(filters[menu.value], dtype=float)
-            lim = float(np.abs(kern).max()) or 1.0
-            axes[1].imshow(kern, cmap="RdBu_r", vmin=-lim, vmax=lim)
-            lim = float(np.abs(fmap).max()) or 1.0
-            axes[2].imshow(fmap, cmap="RdBu_r", vmin=-lim, vmax=lim)
-            for ax, title in zip(axes, ("input", f"filter {kern.shape[0]}x{kern.shape[1]}",
-                                         "feature map" + (" after ReLU" if relu.value else ""))):
-                ax.set_title(title, fontsize=9)
-                ax.set_axis_off()
-            display(fig)
-            plt.close(fig)
+    def draw(name: str, relu: bool) -> None:
+        _show(feature_map_figure(picture, filters[name], relu))
 
-    menu.observe(redraw, names="value")
-    relu.observe(redraw, names="value")
-    redraw()
+    out = W.interactive_output(draw, {"name": menu, "relu": relu})
     return W.VBox([W.HBox([menu, relu]), out])
+
+
+def _show(fig: Figure) -> None:
+    """Display ``fig`` in the current output (the widget's) and free it."""
+    display(fig)
+    plt.close(fig)

@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
-from cnnlib import anim, widgets
+from cnnlib import anim, ops, widgets
 
 GRID = np.arange(25.0).reshape(5, 5)
 
@@ -69,13 +69,45 @@ def test_feature_map_animation_has_a_frame_per_band_and_controls():
     assert "play_animation" in html and "next_frame" in html
 
 
-def test_feature_map_explorer_redraws_without_a_display(capsys):
-    filters = {"blur": np.full((3, 3), 1 / 9), "edge": np.array([[1.0, 0.0, -1.0]] * 3)}
+@pytest.fixture
+def drawn(monkeypatch):
+    """The figures the widgets hand to ``display``, in order (as images and titles)."""
+    seen = []
+
+    def record(fig):
+        seen.append({"titles": [ax.get_title() for ax in fig.axes],
+                     "suptitle": fig._suptitle.get_text() if fig._suptitle else "",
+                     "images": [ax.images[0].get_array().data.copy() for ax in fig.axes
+                                if ax.images]})
+    monkeypatch.setattr(widgets, "display", record)
+    return seen
+
+
+def test_feature_map_explorer_redraws_the_chosen_filter(drawn):
+    edge = np.array([[1.0, 0.0, -1.0]] * 3)
+    filters = {"blur": np.full((3, 3), 1 / 9), "edge": edge}
     box = widgets.feature_map_explorer(GRID, filters)
     menu, relu = box.children[0].children
     assert menu.options == ("blur", "edge")
+    assert len(drawn) == 1 and drawn[0]["titles"][2] == "feature map"
+    np.testing.assert_allclose(drawn[0]["images"][2], ops.conv2d(GRID, filters["blur"]))
+
     menu.value = "edge"
+    assert len(drawn) == 2
+    signed = ops.conv2d(GRID, edge)
+    assert signed.min() < 0                                   # the edge map has negatives...
+    np.testing.assert_allclose(drawn[1]["images"][1], edge)
+    np.testing.assert_allclose(drawn[1]["images"][2], signed)
+
     relu.value = True
-    # With no front end the Output widget captures nothing and display() prints the
-    # figure's repr: one redraw at the start and one per change.
-    assert capsys.readouterr().out.count("Figure(660x240)") == 3
+    assert len(drawn) == 3 and drawn[2]["titles"][2] == "feature map after ReLU"
+    np.testing.assert_allclose(drawn[2]["images"][2], np.maximum(signed, 0))  # ...ReLU drops them
+
+
+def test_window_explorer_redraws_at_the_chosen_position(drawn):
+    box = widgets.window_explorer(GRID, "max", size=2, stride=2, padding="VALID")
+    step = box.children[2]
+    assert len(drawn) == 1 and step.max == 3
+    step.value = 3                                           # bottom-right window: max 18
+    assert len(drawn) == 2 and drawn[0]["suptitle"] != drawn[1]["suptitle"]
+    assert drawn[1]["suptitle"].startswith("out[1,1] = max(12, 13, 17, 18) = 18")
