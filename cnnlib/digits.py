@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Optional, Union
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ._checks import int_in, pixel_array
 
@@ -148,8 +148,10 @@ def read_image(
             the header, before the pixels are decoded).
 
     Returns:
-        ``(H, W)`` uint8 grayscale or ``(H, W, 3)`` uint8 RGB. Transparent
-        pixels are composited onto white (as a drawing on paper).
+        ``(H, W)`` uint8 grayscale or ``(H, W, 3)`` uint8 RGB, upright: a
+        photo whose EXIF orientation tag says it is stored sideways or upside
+        down (as phones store them) is turned first. Transparent pixels are
+        composited onto white (as a drawing on paper).
 
     Raises:
         UnreadableImageError, NotAnImageError, ImageTooLargeError,
@@ -159,7 +161,7 @@ def read_image(
     if isinstance(source, np.ndarray):
         return _array_image(source, label, max_pixels)
     if isinstance(source, Image.Image):
-        return _pil_to_array(source, label, max_pixels)
+        return _pil_to_array(_upright(source), label, max_pixels)
     if isinstance(source, (bytes, bytearray)):
         blob = bytes(source)
     elif isinstance(source, (str, os.PathLike)):
@@ -190,7 +192,7 @@ def read_image(
         with Image.open(io.BytesIO(blob)) as img:
             _check_pixels(img.size, label, max_pixels)
             img.load()
-            return _pil_to_array(img, label, max_pixels)
+            return _pil_to_array(_upright(img), label, max_pixels)
     except UnidentifiedImageError:
         raise NotAnImageError(
             f"{label}: not an image (Pillow cannot identify it as PNG, JPEG, GIF, BMP, ...)"
@@ -201,6 +203,12 @@ def read_image(
         if isinstance(err, ImageError):
             raise
         raise NotAnImageError(f"{label}: damaged or truncated image ({err})") from None
+
+
+def _upright(img: Image.Image) -> Image.Image:
+    """``img`` turned the way its EXIF orientation tag says (phone photos are stored
+    sideways with a tag saying so); unchanged when it has no such tag."""
+    return ImageOps.exif_transpose(img)
 
 
 def _check_pixels(size: tuple[int, int], label: str, max_pixels: int) -> None:

@@ -159,3 +159,25 @@ def test_drawing_grid_paints_a_picture():
     assert not grid.cells.any()
     with pytest.raises(ValueError, match="size must be in 4..28"):
         DrawingGrid(size=2)
+
+
+@pytest.mark.parametrize("orientation, stored_as", [
+    (6, lambda up: np.rot90(up, 1)),    # phone held upright: stored turned left, shown turned right
+    (8, lambda up: np.rot90(up, -1)),   # stored turned right
+    (3, lambda up: np.rot90(up, 2)),    # upside down
+])
+def test_a_phone_jpeg_is_read_upright_by_its_exif_orientation(orientation, stored_as):
+    upright = np.full((60, 40), 230, np.uint8)       # light paper, taller than wide
+    upright[5:15, 5:35] = 20                         # the top bar of a 7 ...
+    upright[15:55, 25:35] = 20                       # ... and its stem on the right
+    exif = Image.Exif()
+    exif[0x0112] = orientation                       # the EXIF Orientation tag
+    blob = png(np.ascontiguousarray(stored_as(upright)), "JPEG", quality=95, exif=exif)
+
+    got = digits.read_image(blob, name="phone.jpg")
+    assert got.shape == upright.shape
+    assert np.abs(got.astype(int) - upright).mean() < 3      # JPEG noise only
+    with Image.open(io.BytesIO(blob)) as raw:                 # the file itself is sideways
+        assert np.abs(np.asarray(raw.convert("L"), int) - stored_as(upright)).mean() < 3
+    pil = Image.open(io.BytesIO(blob))                        # a PIL image is turned too
+    assert digits.read_image(pil).shape == upright.shape
