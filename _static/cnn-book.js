@@ -329,6 +329,11 @@
     return s === "-0" ? "0" : s;
   }
 
+  // An opaque colour between white (a = 0) and rgb (a = 1).
+  function mix(rgb, a) {
+    return "rgb(" + rgb.map(function (c) { return Math.round(255 + (c - 255) * a); }).join(",") + ")";
+  }
+
   function gridFromHex(hex, n) {
     var rows = [];
     for (var r = 0; r < n; r++) {
@@ -447,7 +452,7 @@
             if (small) cell.textContent = fmt(v);
             var t = v / lim;
             cell.style.background = opts.gray ? "rgb(" + Array(3).fill(Math.round(255 - 255 * Math.max(t, 0))).join(",") + ")"
-              : (t >= 0 ? "rgba(214,39,40," + (0.6 * t).toFixed(3) + ")" : "rgba(31,119,180," + (-0.6 * t).toFixed(3) + ")");
+              : mix(t >= 0 ? [214, 39, 40] : [31, 119, 180], 0.55 * Math.abs(t));
             if (opts.gray && t > 0.5) cell.style.color = "#fff";
           }
           if (opts.clickable) {

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "_ext"))
+from book_toc import source_of, toc_docs  # noqa: E402  (the one _toc.yml parser)
 
 
 def _readme_commands() -> list[str]:
@@ -29,10 +32,9 @@ def test_jupyter_book_is_pinned_below_2():
 
 
 def test_every_toc_entry_exists_and_every_chapter_is_in_the_toc():
-    toc = (ROOT / "_toc.yml").read_text()
-    entries = re.findall(r"(?:file|root): (\S+)", toc)
+    entries = toc_docs(ROOT)
     for entry in entries:
-        assert any((ROOT / f"{entry}{ext}").exists() for ext in (".ipynb", ".md")), entry
+        assert source_of(entry, ROOT) is not None, entry
     notebooks = {f"chapters/{p.stem}" for p in (ROOT / "chapters").glob("*.ipynb")}
     assert notebooks <= set(entries), notebooks - set(entries)
 
@@ -43,3 +45,14 @@ def test_config_has_what_readers_need():
                    "colab_url:", "binderhub_url:", "url: https://github.com/",
                    "use_download_button: true"):
         assert needle in cfg, needle
+
+
+def test_every_build_prepares_the_page_network_first():
+    """The draw-a-digit box needs weights that only exist after `cnnlib.webmodel` ran."""
+    prep = "python -m cnnlib.webmodel _static/webmodel"
+    builds = [c for c in _readme_commands() if "jupyter-book build ." in c]
+    assert builds and all(prep in c and c.index(prep) < c.index("jupyter-book build .") for c in builds)
+    workflow = (ROOT / ".github" / "workflows" / "book.yml").read_text()
+    assert prep in workflow and workflow.index(prep) < workflow.index("jupyter-book build .")
+    assert "_static/webmodel/" in (ROOT / ".gitignore").read_text().splitlines()
+    assert prep in (ROOT / "tests" / "test_site.py").read_text()
