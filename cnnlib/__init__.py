@@ -19,10 +19,12 @@ import os
 import sys
 from typing import Iterator
 
+from packaging.version import InvalidVersion, Version
+
 __version__ = "0.1.0"
 
 #: Oldest TensorFlow this book is tested against (Keras 3 is required).
-MIN_TENSORFLOW = (2, 16)
+MIN_TENSORFLOW = "2.16"
 
 
 @contextlib.contextmanager
@@ -48,23 +50,22 @@ def quiet_stderr() -> Iterator[None]:
         os.close(devnull)
 
 
-def _version_tuple(text: str) -> tuple[int, int]:
-    parts = []
-    for piece in text.split(".")[:2]:
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        parts.append(int(digits) if digits else 0)
-    while len(parts) < 2:
-        parts.append(0)
-    return parts[0], parts[1]
+def check_tensorflow_version(version: str, minimum: str = MIN_TENSORFLOW) -> None:
+    """Raise ``ImportError`` naming both versions when ``version`` is older than ``minimum``.
 
-
-def check_tensorflow_version(version: str, minimum: tuple[int, int] = MIN_TENSORFLOW) -> None:
-    """Raise ``ImportError`` naming both versions when ``version`` is too old."""
-    if _version_tuple(version) < minimum:
-        need = ".".join(map(str, minimum))
+    Versions are compared as PEP 440 versions (``packaging.version``), so a
+    pre-release of the minimum (``2.16.0rc0``, ``2.16.0.dev2024``) is older
+    than it, while ``2.17.0rc1`` is newer.
+    """
+    try:
+        too_old = Version(version) < Version(minimum)
+    except InvalidVersion:
+        raise ImportError(f"cnnlib cannot read TensorFlow's version {version!r}; it needs "
+                          f"TensorFlow >= {minimum} (with Keras 3)") from None
+    if too_old:
         raise ImportError(
-            f"cnnlib needs TensorFlow >= {need} (with Keras 3), but TensorFlow "
-            f"{version} is installed. Upgrade it with: pip install -U 'tensorflow>={need}'"
+            f"cnnlib needs TensorFlow >= {minimum} (with Keras 3), but TensorFlow "
+            f"{version} is installed. Upgrade it with: pip install -U 'tensorflow>={minimum}'"
         )
 
 
@@ -76,10 +77,9 @@ def _import_tensorflow_quietly():
         except ModuleNotFoundError as err:
             if err.name != "tensorflow":
                 raise
-            need = ".".join(map(str, MIN_TENSORFLOW))
             raise ImportError(
-                f"cnnlib needs TensorFlow >= {need}, and TensorFlow is not installed. "
-                f"Install it with: pip install 'tensorflow>={need}'"
+                f"cnnlib needs TensorFlow >= {MIN_TENSORFLOW}, and TensorFlow is not installed. "
+                f"Install it with: pip install 'tensorflow>={MIN_TENSORFLOW}'"
             ) from None
         check_tensorflow_version(tf.__version__)
         # The first op initialises the devices and prints the rest of the noise.

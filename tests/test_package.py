@@ -3,6 +3,7 @@ installing cnnlib next to an existing TensorFlow (as in Colab) keeps it."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,9 +21,23 @@ def test_too_old_tensorflow_names_both_versions():
         cnnlib.check_tensorflow_version("2.10.1")
 
 
-@pytest.mark.parametrize("ok", ["2.16.0", "2.21.0", "2.30.0rc1", "3.0"])
+@pytest.mark.parametrize("ok", ["2.16", "2.16.0", "2.16.1", "2.21.0", "2.17.0rc0",
+                                "2.30.0rc1", "2.18.0.dev20240501", "2.16.1+cpu", "3.0"])
 def test_recent_tensorflow_is_accepted(ok):
     cnnlib.check_tensorflow_version(ok)
+
+
+@pytest.mark.parametrize("old", ["2.16.0rc0", "2.16.0rc2", "2.16.0.dev20240101", "2.16.0a1",
+                                 "2.15.1", "2.9.0", "1.15.5"])
+def test_pre_releases_of_the_minimum_are_too_old(old):
+    """2.16.0rc0 comes before 2.16.0 (PEP 440), so it is refused like 2.15."""
+    with pytest.raises(ImportError, match=rf"TensorFlow >= 2\.16.*TensorFlow {re.escape(old)} is installed"):
+        cnnlib.check_tensorflow_version(old)
+
+
+def test_unreadable_tensorflow_version_is_named():
+    with pytest.raises(ImportError, match=r"cannot read TensorFlow's version 'banana'"):
+        cnnlib.check_tensorflow_version("banana")
 
 
 def test_missing_tensorflow_says_how_to_install():
