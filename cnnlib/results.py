@@ -108,6 +108,19 @@ def check_record(doc: Any, where: str = "the record") -> dict:
         if not 0 <= run["test_accuracy"] <= 1:
             raise RecordError(f"{label}: 'test_accuracy' must be in 0..1, "
                               f"got {run['test_accuracy']!r}")
+    repeats = doc.get("repeats", {})
+    if not isinstance(repeats, dict):
+        raise RecordError(f"{where}: \"repeats\" must be an object, got {type(repeats).__name__}")
+    for name, by_seed in repeats.items():
+        if name not in doc["runs"] or not isinstance(by_seed, dict):
+            raise RecordError(f"{where}: repeats of {name!r} need an object of seeds and a run "
+                              f"{name!r} in \"runs\"")
+        for seed, rep in by_seed.items():
+            acc = rep.get("test_accuracy") if isinstance(rep, dict) else None
+            if (not isinstance(rep, dict) or rep.get("seed") != int(seed)
+                    or not _is_number(acc, (int, float)) or not 0 <= acc <= 1):
+                raise RecordError(f"{where}: repeats[{name!r}][{seed!r}] must hold its seed and "
+                                  f"a test_accuracy in 0..1, got {rep!r}")
     return doc
 
 
@@ -208,6 +221,15 @@ def full_mnist_table(record: Mapping, article: Optional[Mapping[str, Sequence[fl
 
     lines.append(row("test accuracy", f"{art['test_accuracy'][-1]:.3f}" if art else "",
                      lambda r: f"{r['test_accuracy']:.4f}"))
+    repeats = record.get("repeats", {})
+    if any(repeats.get(name) for name, _ in runs):
+        def spread(r) -> str:
+            accs = [rep["test_accuracy"] for rep in repeats.get(r["run"], {}).values()]
+            if len(accs) < 2:
+                return "".join(f"{a:.4f}" for a in accs)
+            return f"{min(accs):.4f}..{max(accs):.4f}"
+
+        lines.append(row("other seeds", "", spread))
     lines.append(row("digits misread", "",
                      lambda r: f"{round((1 - r['test_accuracy']) * r['n_test']):,}"))
     lines.append(row("seconds (img/s)", "",
@@ -223,7 +245,10 @@ def full_mnist_table(record: Mapping, article: Optional[Mapping[str, Sequence[fl
                 "test: scored once, after the last epoch. ")
              + "val 0.990 at: the first epoch whose validation accuracy reached 0.990, and the "
              "training seconds up to its end. img/s: training digits per second after the "
-             "first epoch.")
+             "first epoch."
+             + (" other seeds: test accuracy (lowest..highest) of the same run with seeds "
+                + ", ".join(sorted({s for v in repeats.values() for s in v}, key=int))
+                + " (the one above is seed 0)." if any(repeats.values()) else ""))
     lines.extend(textwrap.wrap(notes, WIDTH))
     lines.append("Each run:")
     for name, r in runs:

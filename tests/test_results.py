@@ -157,3 +157,44 @@ def test_dirty_commit_is_said(record):
 def test_bad_article_figures_are_refused(record, bad):
     with pytest.raises(ValueError, match="article"):
         results.full_mnist_table(record, article=bad)
+
+
+def test_repeats_with_other_seeds_show_their_spread(tmp_path, record):
+    record["repeats"] = {"article": {
+        "1": {"seed": 1, "test_accuracy": 0.9887, "val_accuracy": 0.99, "seconds": 400.0},
+        "2": {"seed": 2, "test_accuracy": 0.9903, "val_accuracy": 0.99, "seconds": 400.0}}}
+    text = results.full_mnist_table(results.load_record(write(tmp_path, record)))
+    assert "other seeds     | 0.9887..0.9903" in text
+    assert "with seeds 1, 2 (the one above is seed 0)" in " ".join(text.split())
+    assert max(len(line) for line in text.splitlines()) <= 88
+
+
+@pytest.mark.parametrize("repeats, message", [
+    ([], '"repeats" must be an object'),
+    ({"improved": {}}, "repeats of 'improved' need"),
+    ({"article": {"1": {"seed": 2, "test_accuracy": 0.99}}}, r"repeats\['article'\]\['1'\]"),
+    ({"article": {"1": {"seed": 1, "test_accuracy": 1.2}}}, r"test_accuracy in 0..1"),
+])
+def test_malformed_repeats_are_refused(tmp_path, record, repeats, message):
+    record["repeats"] = repeats
+    with pytest.raises(results.RecordError, match=message):
+        results.load_record(write(tmp_path, record))
+
+
+def test_the_benchs_merge_writes_records_load_record_accepts(tmp_path):
+    # bench/full_mnist.py's writer, without training: seed 0 is the run, others repeats.
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "full_mnist_bench", Path(__file__).resolve().parents[1] / "bench" / "full_mnist.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = tmp_path / "results" / "full_mnist.json"
+    bench.merge_into(out, make_run("small"))
+    bench.merge_into(out, make_run("article"))
+    bench.merge_into(out, {**make_run("article", test=0.9871), "seed": 3, "finished": "now"})
+    doc = results.load_record(out)
+    assert list(doc["runs"]) == ["article", "small"]  # the table's order
+    assert doc["runs"]["article"]["test_accuracy"] == 0.9912
+    assert doc["repeats"]["article"]["3"]["test_accuracy"] == 0.9871
+    assert "other seeds" in results.full_mnist_table(doc)
