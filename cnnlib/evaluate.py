@@ -9,7 +9,7 @@ Numbers::
 
 Figures (each returns the :class:`matplotlib.figure.Figure` it drew)::
 
-    show_history(history)             loss and test-accuracy curves per epoch
+    show_history(history)             cost and validation-accuracy curves per epoch
     show_confusion(cm)                the confusion matrix as a heat map
     show_predictions(x, y, pred)      a gallery of digits, mistakes in red
     show_first_layer_filters(model)   what the first conv layer learned
@@ -26,6 +26,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ._checks import finite_array, label_array
+from ._figures import LABEL_PT, MAX_WIDTH_IN, TITLE_PT, panel_grid
 from .activations import conv_filters, show_filters
 from .models import as_digit_batch, logits
 
@@ -81,34 +82,41 @@ def most_confused(cm: np.ndarray, k: int = 3) -> list[tuple[int, int, int]]:
 # Figures
 # --------------------------------------------------------------------------
 def _history_columns(history) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(epochs, cost, test accuracy) from a list of ``EpochLog`` or a dict of lists."""
+    """(epochs, cost, accuracy) from a list of ``EpochLog`` or a dict of lists.
+
+    The accuracy is ``val_accuracy`` (this book's runs) or, for a printed
+    table such as article 001's, ``test_accuracy``.
+    """
     if isinstance(history, dict):
+        key = "val_accuracy" if "val_accuracy" in history else "test_accuracy"
         cost = np.asarray(history["cost"], float)
-        acc = np.asarray(history["test_accuracy"], float)
+        acc = np.asarray(history[key], float)
         epochs = np.asarray(history.get("epoch", np.arange(1, len(cost) + 1)))
     else:
         rows = list(history)
         if not rows:
             raise ValueError("history is empty: train at least one epoch first")
+        key = "val_accuracy" if hasattr(rows[0], "val_accuracy") else "test_accuracy"
         epochs = np.array([h.epoch for h in rows])
         cost = np.array([h.cost for h in rows], float)
-        acc = np.array([h.test_accuracy for h in rows], float)
+        acc = np.array([getattr(h, key) for h in rows], float)
     if not len(cost) == len(acc) == len(epochs):
         raise ValueError(f"history columns differ in length: {len(epochs)}, {len(cost)}, {len(acc)}")
     return epochs, cost, acc
 
 
 def show_history(history, reference=None, labels: Sequence[str] = ("this run", "article 001")) -> Figure:
-    """Training cost and test accuracy per epoch, side by side.
+    """Training cost and held-out accuracy per epoch, side by side.
 
     Args:
-        history: a list of :class:`cnnlib.train.EpochLog` (``TrainResult.history``)
-            or a dict with ``"cost"`` and ``"test_accuracy"`` lists.
+        history: a list of :class:`cnnlib.progress.EpochLog` (``TrainResult.history``:
+            validation accuracy) or a dict with ``"cost"`` and ``"val_accuracy"``
+            (or ``"test_accuracy"``) lists.
         reference: optional second history in the same form (e.g. the
-            article's printed table), drawn dashed.
+            article's printed table of test accuracy), drawn dashed.
         labels: legend names of ``history`` and ``reference``.
     """
-    fig, (ax_cost, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.2))
+    fig, (ax_cost, ax_acc) = plt.subplots(1, 2, figsize=(MAX_WIDTH_IN, 3.0))
     runs = [(history, "-o", labels[0])]
     if reference is not None:
         runs.append((reference, "--s", labels[1]))
@@ -116,11 +124,16 @@ def show_history(history, reference=None, labels: Sequence[str] = ("this run", "
         epochs, cost, acc = _history_columns(run)
         ax_cost.plot(epochs, cost, style, label=label, markersize=4)
         ax_acc.plot(epochs, acc, style, label=label, markersize=4)
-    ax_cost.set(xlabel="epoch", ylabel="cost (mean cross-entropy)", title="Training cost")
-    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="Test accuracy")
+    ax_cost.set(xlabel="epoch", ylabel="cost (cross-entropy)")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy (held-out digits)")
+    ax_cost.set_title("Training cost", fontsize=TITLE_PT)
+    ax_acc.set_title("Accuracy", fontsize=TITLE_PT)
     for ax in (ax_cost, ax_acc):
         ax.grid(alpha=0.3)
-        ax.legend()
+        ax.legend(fontsize=LABEL_PT)
+        ax.tick_params(labelsize=LABEL_PT)
+        ax.xaxis.label.set_size(LABEL_PT)
+        ax.yaxis.label.set_size(LABEL_PT)
     fig.tight_layout()
     return fig
 
@@ -130,7 +143,7 @@ def show_confusion(cm: np.ndarray, title: str = "Confusion matrix") -> Figure:
     cm = np.asarray(cm)
     if cm.shape != (N_CLASSES, N_CLASSES):
         raise ValueError(f"a confusion matrix has shape (10, 10), got {cm.shape}")
-    fig, ax = plt.subplots(figsize=(5, 4.5))
+    fig, ax = plt.subplots(figsize=(5.5, 5))
     # log scale of the colours so the few mistakes are visible next to the diagonal
     ax.imshow(np.log1p(cm), cmap="Blues")
     top = cm.max() if cm.size else 1
@@ -138,7 +151,8 @@ def show_confusion(cm: np.ndarray, title: str = "Confusion matrix") -> Figure:
         for p in range(N_CLASSES):
             if cm[t, p]:
                 colour = "white" if cm[t, p] > top / 2 else ("crimson" if t != p else "black")
-                ax.text(p, t, str(cm[t, p]), ha="center", va="center", fontsize=8, color=colour)
+                ax.text(p, t, str(cm[t, p]), ha="center", va="center", fontsize=LABEL_PT,
+                        color=colour)
     ax.set(xticks=range(10), yticks=range(10), xlabel="predicted digit", ylabel="true digit",
            title=title)
     fig.tight_layout()
@@ -171,21 +185,18 @@ def show_predictions(
     if mistakes_first:
         order = np.concatenate([order[t != p], order[t == p]])
     order = order[:n]
-    nrows = int(np.ceil(len(order) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.2 * ncols, 1.4 * nrows), squeeze=False)
-    for ax in axes.ravel():
-        ax.axis("off")
-    for ax, i in zip(axes.ravel(), order):
+    fig, axes = panel_grid(len(order), ncols, 1.2)
+    for ax, i in zip(axes, order):
         wrong = t[i] != p[i]
         ax.imshow(digits[i], cmap="gray_r", vmin=0, vmax=255)
-        ax.set_title(f"{p[i]} ({t[i]})", color="crimson" if wrong else "black", fontsize=9,
-                     fontweight="bold" if wrong else "normal")
+        ax.set_title(f"{p[i]} ({t[i]})", color="crimson" if wrong else "black",
+                     fontsize=LABEL_PT, fontweight="bold" if wrong else "normal")
         if wrong:
             ax.axis("on")
             ax.set(xticks=[], yticks=[])
             for spine in ax.spines.values():
                 spine.set(color="crimson", linewidth=2.5)
-    fig.suptitle(title or "predicted (true); mistakes in red", fontsize=10)
+    fig.suptitle(title or "predicted (true); mistakes in red", fontsize=TITLE_PT)
     fig.tight_layout()
     return fig
 

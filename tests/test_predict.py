@@ -5,6 +5,9 @@ out, ~87% right), so predictions can be checked for real without training.
 """
 from __future__ import annotations
 
+import base64
+import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -174,10 +177,101 @@ def test_figures_and_animation(cnn, mnist):
     import matplotlib.pyplot as plt
 
     maps = activations.feature_maps(cnn, mnist.x_test[0])
-    for fig in (activations.show_feature_maps(maps["conv2"], "conv2"),
-                activations.show_filters(activations.conv_filters(cnn), "conv1"),
-                activations.draw_filter_view(cnn, mnist.x_test[0], mnist.x_test[:20], "conv1", 0)):
-        assert fig.axes
-        plt.close(fig)
+    fig = activations.show_feature_maps(maps["conv2"], "conv2")        # 16 of 16 maps
+    assert len(fig.axes) == 18 and sum(bool(ax.images) for ax in fig.axes) == 16
+    np.testing.assert_array_equal(fig.axes[5].images[0].get_array(), maps["conv2"][..., 5])
+    plt.close(fig)
+    filters = activations.conv_filters(cnn)
+    fig = activations.show_filters(filters, "conv1")
+    assert [ax.get_title() for ax in fig.axes] == [str(c) for c in range(6)]
+    np.testing.assert_array_equal(fig.axes[3].images[0].get_array(), filters[3])
+    plt.close(fig)
+    fig = activations.draw_filter_view(cnn, mnist.x_test[0], mnist.x_test[:20], "conv1", 2)
+    assert [ax.get_title() for ax in fig.axes[:2]] == ["conv1 filter 2", "map 2"]
+    plt.close(fig)
     html = activations.filter_animation(cnn, mnist.x_test[0], mnist.x_test[:20], "conv1", dpi=30)
-    assert "<img" in html and html.count("data:image/png") >= 6
+    assert "<img" in html and len(re.findall(r"frames\[\d+\] = \"data:image/png", html)) == 6
+
+
+def test_the_evaluate_filter_figure_is_the_activations_one(cnn):
+    from cnnlib import evaluate
+
+    fig = evaluate.show_first_layer_filters(cnn)
+    assert fig._suptitle.get_text() == "conv1: 6 filters of 5x5 (red +, blue -)"
+    for c, ax in enumerate(fig.axes[:6]):
+        np.testing.assert_array_equal(ax.images[0].get_array(), activations.conv_filters(cnn)[c])
+
+
+# ------------------------------------------------- readable on the book's page
+def _frame_sizes(html: str) -> set:
+    frames = re.findall(r'"data:image/png;base64,([A-Za-z0-9+/=\\\n]+)"', html)
+    return {Image.open(io.BytesIO(base64.b64decode(f.replace("\\\n", "")))).size
+            for f in frames}
+
+
+FIGURES = {
+    "show_feature_maps-6": lambda c, m: activations.show_feature_maps(
+        activations.feature_maps(c, m.x_test[0])["conv1"], "conv1"),
+    "show_feature_maps-16": lambda c, m: activations.show_feature_maps(
+        activations.feature_maps(c, m.x_test[0])["relu2"], "relu2"),
+    "show_filters": lambda c, m: activations.show_filters(activations.conv_filters(c, "conv2"),
+                                                          "conv2"),
+    "show_top_digits-8": lambda c, m: activations.show_top_digits(
+        m.x_test, *activations.top_activating(c, m.x_test[:50], "conv1", 0, 8), m.y_test, "top"),
+    "draw_filter_view": lambda c, m: activations.draw_filter_view(c, m.x_test[0], m.x_test[:20],
+                                                                  "conv1", 0),
+    "show_predictions": lambda c, m: __import__("cnnlib.evaluate").evaluate.show_predictions(
+        m.x_test[:30], m.y_test[:30], np.roll(m.y_test[:30], 1), n=24),
+    "show_confusion": lambda c, m: __import__("cnnlib.evaluate").evaluate.show_confusion(
+        np.full((10, 10), 1000)),
+    "show_history": lambda c, m: __import__("cnnlib.evaluate").evaluate.show_history(
+        {"cost": [0.5, 0.2, 0.1], "val_accuracy": [0.9, 0.95, 0.97]},
+        {"cost": [0.6, 0.3, 0.2], "test_accuracy": [0.88, 0.94, 0.96]}),
+}
+
+
+@pytest.mark.parametrize("make", FIGURES, ids=list(FIGURES))
+def test_figure_text_is_at_least_11px_on_the_page(make, cnn, mnist, tmp_path):
+    """Issue 12: at a 1280 px window the column is ~700 px; wider images are shrunk."""
+    import matplotlib.pyplot as plt
+    from cnnlib._figures import COLUMN_PX, PAGE_DPI, smallest_text_px
+
+    fig = FIGURES[make](cnn, mnist)
+    fig.savefig(tmp_path / "f.png", dpi=PAGE_DPI, bbox_inches="tight")   # as the notebook does
+    width = Image.open(tmp_path / "f.png").size[0]
+    try:
+        assert width <= COLUMN_PX + 10, f"{width} px wide: the page would shrink it"
+        assert smallest_text_px(fig, PAGE_DPI, width) >= 11
+    finally:
+        plt.close(fig)
+
+
+def test_filter_animation_frames_fit_the_column_with_11px_text(cnn, mnist):
+    import matplotlib.pyplot as plt
+    from cnnlib._figures import COLUMN_PX, smallest_text_px
+
+    html = activations.filter_animation(cnn, mnist.x_test[0], mnist.x_test[:20], "conv1")
+    ((width, height),) = _frame_sizes(html)            # every frame the same size
+    assert width <= COLUMN_PX and height <= 500
+    fig, axes = activations._filter_view_axes(4, dpi=90)          # the animation's layout
+    activations.draw_filter_view(cnn, mnist.x_test[0], mnist.x_test[:20], "conv1", 0, axes)
+    assert (fig.get_figwidth() * 90, fig.get_figheight() * 90) == pytest.approx((width, height), abs=1)
+    assert smallest_text_px(fig, 90, width) >= 11
+    plt.close(fig)
+
+
+def test_smallest_text_px_sees_small_and_shrunk_text():
+    import matplotlib.pyplot as plt
+    from cnnlib._figures import smallest_text_px
+
+    fig, ax = plt.subplots(figsize=(7, 2))
+    ax.set_axis_off()
+    ax.set_title("title", fontsize=10)
+    assert smallest_text_px(fig, 100) == pytest.approx(10 * 100 / 72)
+    ax.text(0.5, 0.5, "tiny", fontsize=6)
+    assert smallest_text_px(fig, 100) == pytest.approx(6 * 100 / 72)
+    assert smallest_text_px(fig, 100, width_px=1400) == pytest.approx(3 * 100 / 72)
+    ax.set_axis_on()                                     # tick labels count once shown
+    ax.tick_params(labelsize=5)
+    assert smallest_text_px(fig, 100) == pytest.approx(5 * 100 / 72)
+    plt.close(fig)
