@@ -559,7 +559,7 @@
                             "aria-label": "draw a digit here"});
     var clear = el("button", {type: "button", class: "cnn-button", text: "Clear"});
     var prepared = el("canvas", {class: "cnn-prepared", width: "28", height: "28"});
-    var status = el("p", {class: "cnn-message", role: "status", text: "Loading the network..."});
+    var status = el("p", {class: "cnn-info", role: "status", text: "Loading the network..."});
     var bars = el("div", {class: "cnn-bars"});
     var maps = el("div", {class: "cnn-maps"});
     var answer = el("p", {class: "cnn-answer", text: "Draw a digit in the box."});

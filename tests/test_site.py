@@ -13,7 +13,25 @@ For every page listed in ``_toc.yml`` the test checks that
   (and every Colab link on the page, e.g. the badge, points at it too);
 * every same-origin link, image, script and stylesheet answers 200, every
   ``#fragment`` exists on its target page, and every same-origin or inline
-  (``data:``) image decodes in the browser.
+  (``data:``) image decodes in the browser;
+* text is readable at a 1280 px window (issue 12): each animation's smallest
+  text (recorded in its frames' PNG by ``cnnlib.anim.to_jshtml``) times the
+  displayed/natural width of its image is >= 11 px, and no figure image is
+  shrunk below 80 % of its natural size (cnnlib's figures use 11 pt text,
+  matplotlib's ticks 10 pt = 13.9 px at the inline backend's 100 dpi);
+* exercise solutions (cells tagged ``hide-cell``) are hidden, code and
+  output, until the reader opens them; every ``# Solution`` cell is tagged so;
+* an ipywidgets output (dead without a kernel) is replaced by a note with
+  this notebook's Colab and Binder links.
+
+The kernel-free widgets of ``_static/cnn-book.js`` are driven like a reader
+would: chapter 2's convolution explorer matches ``cnnlib.ops.conv2d`` (on
+cases exported from Python and through its controls); chapter 7's draw-a-digit
+box answers a stroke drawn with pointer events, and its in-page network gives
+Keras' digit and logits (within 1e-3) on 20 test digits.
+
+The build runs the README's preparation first, ``python -m cnnlib.webmodel
+_static/webmodel`` (the small network's weights for the draw-a-digit box).
 
 Full-page screenshots go to ``test-artifacts/site/`` (git-ignored).
 
@@ -49,12 +67,19 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
-import yaml
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "_ext"))
+from book_toc import source_of, toc_docs  # noqa: E402  (the one _toc.yml parser)
+
+WEBMODEL = ROOT / "_static" / "webmodel"
+PREP = [sys.executable, "-m", "cnnlib.webmodel", str(WEBMODEL)]  # = python -m cnnlib.webmodel _static/webmodel
+MIN_TEXT_PX = 11.0
+MIN_FIGURE_SCALE = 0.8
 ARTIFACTS = ROOT / "test-artifacts" / "site"
 
 # Where the book is published from; the launch buttons must open this repository.
@@ -78,30 +103,8 @@ class Page:
         return self.source is not None and self.source.suffix == ".ipynb"
 
 
-def _toc_docs() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    docs = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                docs.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return list(dict.fromkeys(docs))
-
-
 def _pages() -> list[Page]:
-    pages = []
-    for doc in _toc_docs():
-        found = [ROOT / f"{doc}{ext}" for ext in (".ipynb", ".md") if (ROOT / f"{doc}{ext}").exists()]
-        pages.append(Page(doc, found[0] if found else None))
-    return pages
+    return [Page(doc, source_of(doc, ROOT)) for doc in toc_docs(ROOT)]
 
 
 PAGES = _pages()
@@ -170,6 +173,8 @@ def build(tmp_path_factory, chromium) -> Build:
     """``jupyter-book build`` of this checkout into a temporary folder (the
     repository's own ``_build`` is left alone)."""
     out = tmp_path_factory.mktemp("book")
+    prep = subprocess.run(PREP, capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert prep.returncode == 0, f"python -m cnnlib.webmodel _static/webmodel failed:\n{prep.stderr[-4000:]}"
     exe = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(exe) if exe.exists() else (shutil.which("jupyter-book") or "jupyter-book"),
            "build", str(ROOT), "--path-output", str(out)]
@@ -382,6 +387,119 @@ def _check_links(drv, base_url: str) -> list[str]:
     return problems
 
 
+def _png_text(data_uri: str) -> dict:
+    """The text chunks of a ``data:image/png;base64,...`` image."""
+    import io
+
+    from PIL import Image
+
+    payload = data_uri.split(",", 1)[1]
+    return dict(Image.open(io.BytesIO(base64.b64decode(payload))).text)
+
+
+_IMAGES_JS = """
+return Array.from(document.querySelectorAll('.cell_output img')).map(i => {
+  const anim = i.closest('div.animation');
+  const hidden = i.closest('.cnn-kernel-widget');
+  return {anim: !!anim, src: anim ? i.src : i.src.slice(0, 100), hidden: !!hidden,
+          shown: i.getBoundingClientRect().width, natural: i.naturalWidth};
+});
+"""
+
+
+def _check_text_sizes(drv) -> list[str]:
+    """Smallest animation text >= 11 px as shown; figures not shrunk below 80 %."""
+    from cnnlib.anim import FONT_KEY
+
+    problems = []
+    anim_no = 0
+    for img in drv.execute_script(_IMAGES_JS):
+        if img["hidden"]:
+            continue
+        if not img["natural"] or not img["shown"]:
+            problems.append(f"an output image is not shown ({img['src'][:60]!r})")
+            continue
+        scale = img["shown"] / img["natural"]
+        if img["anim"]:
+            anim_no += 1
+            text = _png_text(img["src"]) if img["src"].startswith("data:image/png") else {}
+            if FONT_KEY not in text:
+                problems.append(f"animation {anim_no}: its frames carry no {FONT_KEY!r} record; "
+                                "make it with cnnlib.anim.to_jshtml so its text size is known")
+                continue
+            px = float(text[FONT_KEY]) * scale
+            if px < MIN_TEXT_PX:
+                problems.append(f"animation {anim_no}: smallest text {px:.1f} px at 1280 px "
+                                f"({text[FONT_KEY]} px in a {img['natural']} px frame shown "
+                                f"{img['shown']:.0f} px wide); needs >= {MIN_TEXT_PX:g}")
+        elif scale < MIN_FIGURE_SCALE:
+            problems.append(f"a figure {img['natural']} px wide is shrunk to {img['shown']:.0f} px "
+                            f"({scale:.0%}); its text falls below {MIN_TEXT_PX:g} px: draw it "
+                            f"narrower (fewer panels per row) ({img['src'][:50]}...)")
+    return problems
+
+
+def _solution_cells(page: Page) -> list[tuple[int, list[str]]]:
+    """(cell number, tags) of every ``# Solution`` code cell in the notebook."""
+    cells = json.loads(page.source.read_text())["cells"]
+    return [(n, c.get("metadata", {}).get("tags", [])) for n, c in enumerate(cells)
+            if c["cell_type"] == "code" and "".join(c["source"]).lstrip().startswith("# Solution")]
+
+
+def _check_solutions(drv, page: Page) -> list[str]:
+    """Every solution tagged hide-cell; on the page, code and output hidden until opened."""
+    from selenium.webdriver.common.by import By
+
+    problems = []
+    cells = json.loads(page.source.read_text())["cells"]
+    hidden_in_source = [c for c in cells if "hide-cell" in c.get("metadata", {}).get("tags", [])]
+    for n, tags in _solution_cells(page):
+        if "hide-cell" not in tags:
+            problems.append(f"solution cell {n} is tagged {tags}, not hide-cell: its answer shows "
+                            "on the page before the reader opens it")
+    shown = drv.find_elements(By.CSS_SELECTOR, "div.cell.tag_hide-cell")
+    if len(shown) != len(hidden_in_source):
+        problems.append(f"{len(hidden_in_source)} hide-cell cells in the notebook, {len(shown)} on the page")
+    for k, (cell, src) in enumerate(zip(shown, hidden_in_source), 1):
+        parts = cell.find_elements(By.CSS_SELECTOR, ".cell_input, .cell_output")
+        want = 1 + (1 if src.get("outputs") else 0)
+        if len(parts) < want:
+            problems.append(f"hide-cell cell {k}: {len(parts)} of its input/output parts on the page")
+            continue
+        if any(p.is_displayed() for p in parts):
+            problems.append(f"hide-cell cell {k}: code or output visible before it is opened")
+            continue
+        summaries = cell.find_elements(By.CSS_SELECTOR, "summary")
+        if not summaries:
+            problems.append(f"hide-cell cell {k}: nothing to click to open it")
+            continue
+        _click(drv, summaries[0])
+        if not _wait_for(lambda: all(p.is_displayed() for p in parts), 3):
+            problems.append(f"hide-cell cell {k}: opening it does not show its code and output")
+    return problems
+
+
+def _check_kernel_widgets(drv, page: Page) -> list[str]:
+    """ipywidgets outputs: a visible note with this notebook's launch links instead."""
+    found = drv.execute_script("""
+      return Array.from(document.querySelectorAll(
+          'script[type="application/vnd.jupyter.widget-view+json"]')).map(s => {
+        const out = s.closest('.cell_output');
+        const note = out && out.querySelector('.cnn-kernel-note');
+        return {note: !!note, visible: !!note && note.getBoundingClientRect().height > 0,
+                links: note ? Array.from(note.querySelectorAll('a')).map(a => a.href) : []};
+      });""")
+    notebook = f"{page.doc}.ipynb"
+    colab = f"https://colab.research.google.com/github/{GITHUB_REPO}/blob/{BRANCH}/{notebook}"
+    problems = []
+    for k, w in enumerate(found, 1):
+        if not w["visible"]:
+            problems.append(f"widget output {k}: no visible note saying it needs a kernel")
+        elif colab not in w["links"]:
+            problems.append(f"widget output {k}: its note does not link {colab} (links {w['links']})")
+    return problems
+
+
 # --------------------------------------------------------------------------
 # the tests
 # --------------------------------------------------------------------------
@@ -431,6 +549,9 @@ def test_page_in_the_browser(page, driver, base_url, build):
     problems += _check_animations(driver, page_html)
     if page.is_notebook:
         problems += _check_launch_buttons(driver, page)
+        problems += _check_kernel_widgets(driver, page)
+        problems += _check_solutions(driver, page)  # leaves them open, for the size check
+    problems += _check_text_sizes(driver)
     problems += _check_links(driver, base_url)
 
     has_icon = bool(driver.find_elements(By.CSS_SELECTOR, "link[rel~='icon']"))
@@ -439,3 +560,189 @@ def test_page_in_the_browser(page, driver, base_url, build):
 
     _save_screenshot(driver, page.doc.replace("/", "__"))
     assert not problems, f"{url}:\n  " + "\n  ".join(problems)
+
+
+# --------------------------------------------------------------------------
+# the kernel-free widgets of _static/cnn-book.js
+# --------------------------------------------------------------------------
+def _page_with(marker: str) -> Page:
+    for page in PAGES:
+        if page.source is None:
+            continue
+        text = page.source.read_text()
+        if page.is_notebook:
+            text = "\n".join("".join(c["source"]) for c in json.loads(text)["cells"])
+        if f'class="{marker}"' in text:
+            return page
+    pytest.fail(f'no page of _toc.yml holds <div class="{marker}"></div>', pytrace=False)
+
+
+def _open(driver, base_url: str, page: Page, ready_js: str) -> None:
+    driver.get_log("browser")
+    driver.get(f"{base_url}/{page.doc}.html")
+    assert _wait_for(lambda: driver.execute_script(ready_js), 20), f"{page.doc}: {ready_js} never held"
+
+
+def _no_console_errors(driver, base_url: str) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    has_icon = bool(driver.find_elements(By.CSS_SELECTOR, "link[rel~='icon']"))
+    return _console_errors(driver.get_log("browser"), base_url, has_icon)
+
+
+def _explorer_cases(seed: int = 0) -> list[dict]:
+    """Grids, filters, strides and paddings with cnnlib.ops.conv2d's answers."""
+    from cnnlib import ops
+
+    rng = np.random.default_rng(seed)
+    grid2 = [[2.0, 3.0, 0.0, 1.0, 1.0], [2.0, 1.5, 0.5, 0.0, 1.0], [0.0, 1.0, 2.0, 3.0, 1.0],
+             [1.0, 0.0, 0.5, 2.0, 1.0], [3.0, 1.0, 0.0, 1.0, 2.0]]
+    cases = [(grid2, k, s, p) for k in ([[0.5, 0.5], [0.5, 0.5]], [[1, 0, -1]] * 3)
+             for s in (1, 2, 3) for p in ("VALID", "SAME")]
+    for _ in range(30):
+        h, w = (int(v) for v in rng.integers(3, 12, size=2))
+        kh, kw = min(int(rng.integers(1, 6)), h), min(int(rng.integers(1, 6)), w)
+        cases.append((rng.normal(size=(h, w)).round(3).tolist(),
+                      rng.normal(size=(kh, kw)).round(3).tolist(),
+                      int(rng.integers(1, 4)), str(rng.choice(["VALID", "SAME"]))))
+    return [{"grid": g, "kernel": k, "stride": s, "padding": p,
+             "want": np.atleast_2d(ops.conv2d(np.array(g, float), np.array(k, float),
+                                              stride=s, padding=p)).tolist()}
+            for g, k, s, p in cases]
+
+
+def _explorer_output(driver) -> np.ndarray:
+    return np.array(json.loads(driver.execute_script(
+        "return document.querySelector('.cnn-conv-explorer').dataset.output;")))
+
+
+def test_convolution_explorer_matches_cnnlib_ops(driver, base_url):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+    from cnnlib import ops
+
+    page = _page_with("cnn-conv-explorer")
+    _open(driver, base_url, page, "return !!document.querySelector('.cnn-conv-explorer .cnn-cell');")
+    # 1. the explorer's own conv2d on cases exported by Python
+    cases = _explorer_cases()
+    got = driver.execute_script(
+        "return arguments[0].map(c => window.cnnBook.conv2d(c.grid, c.kernel, [c.stride, c.stride],"
+        " c.padding).out);", cases)
+    for n, (case, out) in enumerate(zip(cases, got)):
+        np.testing.assert_allclose(np.array(out), np.array(case["want"]), rtol=0, atol=1e-12,
+                                   err_msg=f"case {n}: stride {case['stride']}, {case['padding']}")
+
+    # 2. through its controls, as a reader uses it
+    box = driver.find_element(By.CSS_SELECTOR, ".cnn-conv-explorer")
+    grid = np.array([[2.0, 3.0, 0.0, 1.0, 1.0], [2.0, 1.5, 0.5, 0.0, 1.0], [0.0, 1.0, 2.0, 3.0, 1.0],
+                     [1.0, 0.0, 0.5, 2.0, 1.0], [3.0, 1.0, 0.0, 1.0, 2.0]])
+    np.testing.assert_array_equal(_explorer_output(driver), ops.conv2d(grid, np.full((2, 2), 0.5),
+                                                                       padding="VALID"))
+    assert box.find_element(By.CSS_SELECTOR, ".cnn-sum").text.endswith("= 4.25")
+    digit_hex = driver.execute_script("return window.cnnBook.sampleDigitHex;")
+    digit = np.frombuffer(bytes.fromhex(digit_hex), np.uint8).reshape(28, 28).astype(float)
+    edges = np.array([[1.0, 0, -1], [1, 0, -1], [1, 0, -1]])
+    settings = [("input", "digit"), ("filter", "vertical"), ("stride", "2"), ("padding", "SAME")]
+    for name, value in settings:
+        Select(box.find_element(By.CSS_SELECTOR, f"select[name='{name}']")).select_by_value(value)
+    want = ops.conv2d(digit, edges, stride=2, padding="SAME")
+    assert want.shape == (ops.output_size(28, 3, 2, "SAME"),) * 2
+    np.testing.assert_allclose(_explorer_output(driver), want, rtol=0, atol=1e-9)
+    assert "ceil(28 / 2) = 14" in box.find_element(By.CSS_SELECTOR, ".cnn-sizes").text
+    cells = box.find_elements(By.CSS_SELECTOR, "button.cnn-cell")
+    assert len(cells) == want.size
+    i, j = 6, 5
+    _click(driver, cells[i * want.shape[1] + j])
+    assert _wait_for(lambda: box.find_element(By.CSS_SELECTOR, ".cnn-sum").text.startswith(f"out[{i},{j}]"))
+    summed = box.find_element(By.CSS_SELECTOR, ".cnn-sum").text
+    assert summed.count("\u00d7") == 9 and summed.endswith(f"= {want[i, j]:.2f}".rstrip("0").rstrip("."))
+    assert len(box.find_elements(By.CSS_SELECTOR, ".cnn-in-window")) == 9
+    # 3. your own numbers, and a clear message for bad ones
+    Select(box.find_element(By.CSS_SELECTOR, "select[name='filter']")).select_by_value("own")
+    text = box.find_element(By.CSS_SELECTOR, "textarea[name='own-filter']")
+    text.clear()
+    text.send_keys("1 2\n-3 0.5")
+    np.testing.assert_allclose(_explorer_output(driver),
+                               ops.conv2d(digit, np.array([[1, 2], [-3, 0.5]]), stride=2, padding="SAME"),
+                               rtol=0, atol=1e-9)
+    text.clear()
+    text.send_keys("1 x")
+    assert "'x' is not a number" in box.find_element(By.CSS_SELECTOR, ".cnn-message").text
+    for name, value in [("padding", "VALID"), ("stride", "1")]:
+        Select(box.find_element(By.CSS_SELECTOR, f"select[name='{name}']")).select_by_value(value)
+    text.clear()
+    text.send_keys("0 1 0\n1 -4 1\n0 1 0")
+    np.testing.assert_allclose(_explorer_output(driver),
+                               ops.conv2d(digit, np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]]),
+                                          stride=1, padding="VALID"), rtol=0, atol=1e-9)
+    _save_screenshot(driver, "explorer")
+    assert not _no_console_errors(driver, base_url)
+
+
+def _stroke(driver, canvas, points) -> None:
+    """Press, move through ``points`` (fractions of the canvas) and release: real pointer events."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", canvas)
+    w, h = canvas.size["width"], canvas.size["height"]
+    at = lambda p: (int((p[0] - 0.5) * w), int((p[1] - 0.5) * h))  # noqa: E731  offsets from the centre
+    chain = ActionChains(driver, duration=10)
+    chain.move_to_element_with_offset(canvas, *at(points[0])).click_and_hold()
+    for p in points[1:]:
+        chain.move_to_element_with_offset(canvas, *at(p))
+    chain.release().perform()
+
+
+def test_drawing_a_digit_changes_the_prediction(driver, base_url):
+    from selenium.webdriver.common.by import By
+    from cnnlib import digits
+
+    page = _page_with("cnn-draw-digit")
+    _open(driver, base_url, page, "const m = document.querySelector('.cnn-draw-digit');"
+                                  " return !!(m && (m.dataset.ready || m.dataset.error));")
+    box = driver.find_element(By.CSS_SELECTOR, ".cnn-draw-digit")
+    assert box.get_attribute("data-error") is None, box.get_attribute("data-error")
+    assert box.get_attribute("data-prediction") is None  # a blank box predicts nothing
+    canvas = box.find_element(By.CSS_SELECTOR, "canvas.cnn-pad-canvas")
+    read = "const m = document.querySelector('.cnn-draw-digit'); return m.dataset.probabilities || null;"
+    _stroke(driver, canvas, [(0.5, 0.15), (0.5, 0.5), (0.5, 0.85)])  # a "1"
+    assert _wait_for(lambda: driver.execute_script(read) is not None, 5), "no prediction after a stroke"
+    first = np.array(json.loads(driver.execute_script(read)))
+    assert first.shape == (10,) and abs(first.sum() - 1) < 1e-6
+    _stroke(driver, canvas, [(0.2, 0.15), (0.5, 0.15), (0.8, 0.15)])  # a bar on top: a "7"
+    assert _wait_for(lambda: np.abs(np.array(json.loads(driver.execute_script(read))) - first).max() > 1e-3, 5), \
+        "a second stroke did not change the probabilities"
+    # the page prepared the drawing as cnnlib.digits.prepare_digit does
+    gray, js_digit = driver.execute_script("""
+      const m = document.querySelector('.cnn-draw-digit'), c = m.querySelector('canvas.cnn-pad-canvas');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data, g = [];
+      for (let i = 0; i < d.length; i += 4) g.push(d[i]);
+      const prep = window.cnnBook.prepareDigit(Float32Array.from(g), c.height, c.width);
+      return [g, Array.from(prep.digit)];""")
+    side = int(len(gray) ** 0.5)
+    want = digits.prepare_digit(np.array(gray, np.float32).reshape(side, side), name="canvas").digit
+    assert np.abs(np.array(js_digit).reshape(28, 28) - want.astype(int)).max() <= 1
+    shown = box.find_elements(By.CSS_SELECTOR, ".cnn-maps canvas")
+    assert len(shown) == 6 and all(c.is_displayed() for c in shown)
+    _save_screenshot(driver, "draw-digit")
+    assert not _no_console_errors(driver, base_url)
+
+
+def test_in_page_network_agrees_with_keras_on_20_test_digits(driver, base_url, build):
+    from cnnlib import data, webmodel
+
+    page = _page_with("cnn-draw-digit")
+    _open(driver, base_url, page, "return !!window.cnnBook;")
+    mnist = data.load_mnist("sample", verbose=False)
+    x = mnist.x_test[:20]
+    model = webmodel.keras_model_from_web(build.html / "_static" / "webmodel" / webmodel.FILENAME)
+    want = model.predict(x, verbose=0)
+    driver.set_script_timeout(60)
+    got = driver.execute_async_script("""
+      const done = arguments[arguments.length - 1];
+      window.cnnBook.loadNet().then(net => done(arguments[0].map(d => window.cnnBook.forward(net, d).logits)),
+                                    err => done(String(err)));""", x.reshape(20, -1).astype(int).tolist())
+    assert isinstance(got, list), got
+    got = np.array(got)
+    assert (got.argmax(1) == want.argmax(1)).all(), (got.argmax(1), want.argmax(1))
+    assert np.abs(got - want).max() <= 1e-3, np.abs(got - want).max()
