@@ -437,8 +437,7 @@
       box.appendChild(el("div", {class: "cnn-grid-title", text: title}));
       var h = rows.length, w = rows[0].length, small = w <= 12;
       var g = el("div", {class: "cnn-grid" + (small ? "" : " cnn-grid-dense")});
-      g.style.gridTemplateColumns = "repeat(" + w + ", " + (small ? "2.6em" : "minmax(0, 1fr)") + ")";
-      if (!small) g.style.width = Math.min(w * 13, 364) + "px";
+      g.style.gridTemplateColumns = "repeat(" + w + ", " + (small ? "2.6em" : "12px") + ")";
       var vals = [];
       rows.forEach(function (row) { row.forEach(function (v) { if (v !== null) vals.push(Math.abs(v)); }); });
       var lim = Math.max.apply(null, vals.concat([1e-12]));
@@ -490,6 +489,12 @@
       }
       sizes.textContent = "output size: rows " + formula(n, kh) + ", columns " + formula(grid[0].length, kw) +
         " -> " + oh + "x" + ow + (state.padding === "SAME" ? " (pad cells of 0, the odd one bottom/right)" : "");
+      if (!state.sel) {  // a new input: start at its strongest response
+        state.sel = [0, 0];
+        out.forEach(function (row, r) { row.forEach(function (v, c) {
+          if (Math.abs(v) > Math.abs(out[state.sel[0]][state.sel[1]])) state.sel = [r, c];
+        }); });
+      }
       var i = Math.min(state.sel[0], oh - 1), j = Math.min(state.sel[1], ow - 1);
       state.sel = [i, j];
       var inGrid = drawGrid(inBox, "input" + (state.padding === "SAME" ? " with its pad cells" : ""), res.padded, {gray: state.input === "digit"});
@@ -508,7 +513,9 @@
       mount.dataset.output = JSON.stringify(out);
     }
 
-    inputSel.addEventListener("change", function () { state.input = inputSel.value; state.sel = [0, 0]; render(); });
+    inputSel.addEventListener("change", function () {
+      state.input = inputSel.value; state.sel = state.input === "chapter2" ? [0, 0] : null; render();
+    });
     filterSel.addEventListener("change", function () { state.filter = filterSel.value; render(); });
     strideSel.addEventListener("change", function () { state.stride = Number(strideSel.value); render(); });
     padSel.addEventListener("change", function () { state.padding = padSel.value; render(); });
