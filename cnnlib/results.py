@@ -170,6 +170,10 @@ def _short_commit(commit: str) -> str:
     return commit[:12] + (" + local changes" if "uncommitted" in commit else "")
 
 
+def _seed_list(seeds: Sequence[str]) -> str:
+    return ("seed " if len(seeds) == 1 else "seeds ") + ", ".join(seeds)
+
+
 def _pair(a: Optional[float], b: Optional[float], digits: int = 3) -> str:
     if a is None:
         return ""
@@ -195,7 +199,7 @@ def full_mnist_table(record: Mapping, article: Optional[Mapping[str, Sequence[fl
     art = _check_article(article)
     runs = [(name, record["runs"][name]) for name in RUN_ORDER if name in record["runs"]]
     cols: list[tuple[str, str]] = ([("article 001", "cost   test")] if art else [])
-    cols += [(RUN_TITLES[name], "cost    val") for name, _ in runs]
+    cols += [(RUN_TITLES[name], "cost   val") for name, _ in runs]
     w, lw = 15, 15  # width of a run's column, of the label column
 
     def line(label: str, cells: Sequence[str]) -> str:
@@ -213,7 +217,7 @@ def full_mnist_table(record: Mapping, article: Optional[Mapping[str, Sequence[fl
                                  if e < len(art["cost"]) else (None, None))))
         for _, r in runs:
             h = r["history"][e] if e < len(r["history"]) else None
-            cells.append(_pair(h["cost"], h["val_accuracy"]) if h else "")
+            cells.append(_pair(h["cost"], h["val_accuracy"], digits=4) if h else "")
         lines.append(line(f"epoch {e + 1}", cells))
 
     def row(label: str, article_cell: str, fmt) -> str:
@@ -246,8 +250,8 @@ def full_mnist_table(record: Mapping, article: Optional[Mapping[str, Sequence[fl
              + "val 0.990 at: the first epoch whose validation accuracy reached 0.990, and the "
              "training seconds up to its end. img/s: training digits per second after the "
              "first epoch."
-             + (" other seeds: test accuracy (lowest..highest) of the same run with seeds "
-                + ", ".join(sorted({s for v in repeats.values() for s in v}, key=int))
+             + (" other seeds: test accuracy (lowest..highest) of the same run with "
+                + _seed_list(sorted({s for v in repeats.values() for s in v}, key=int))
                 + " (the one above is seed 0)." if any(repeats.values()) else ""))
     lines.extend(textwrap.wrap(notes, WIDTH))
     lines.append("Each run:")
