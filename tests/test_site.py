@@ -177,7 +177,7 @@ def build(tmp_path_factory, chromium) -> Build:
     assert prep.returncode == 0, f"python -m cnnlib.webmodel _static/webmodel failed:\n{prep.stderr[-4000:]}"
     exe = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(exe) if exe.exists() else (shutil.which("jupyter-book") or "jupyter-book"),
-           "build", str(ROOT), "--path-output", str(out)]
+           "build", str(ROOT), "--path-output", str(out), "-n", "--keep-going"]
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT)
     seconds = time.perf_counter() - start
