@@ -24,6 +24,7 @@ import tempfile
 from pathlib import Path
 from typing import Optional, Union
 
+import numpy as np
 import keras  # after cnnlib has imported TensorFlow quietly
 
 POINTER = "checkpoint"
@@ -140,7 +141,10 @@ class CheckpointManager:
         return self.folder / name
 
     def load(self, **load_kwargs) -> Optional[tuple[keras.Model, dict]]:
-        """``(model, state)`` of the newest checkpoint, or None when there is none."""
+        """``(model, state)`` of the newest checkpoint, or None when there is none.
+
+        The model's random generators are set to the saved ``state["random_states"]``.
+        """
         latest = self.latest()
         if latest is None:
             return None
@@ -149,6 +153,7 @@ class CheckpointManager:
             model = keras.models.load_model(latest / "model.keras", **load_kwargs)
         except (OSError, ValueError) as err:
             raise TrainError(f"cannot load the checkpoint {latest}: {err}") from err
+        restore_random_states(model, state.get("random_states", []))
         return model, state
 
     def save(self, model: keras.Model, state: dict, number: int) -> Path:
@@ -223,6 +228,29 @@ class CheckpointManager:
             shutil.rmtree(path, ignore_errors=True)
 
 
+def _random_state_variables(model: keras.Model) -> list:
+    # Keras does not save a layer's random-generator state (dropout's) in
+    # model.keras; without it a resumed run would draw the first epoch's
+    # dropout masks again and end with different weights.
+    return [v for v in model.non_trainable_variables
+            if v.path.split("/")[-1] == "seed_generator_state"]
+
+
+def random_states(model: keras.Model) -> list[list[int]]:
+    """The state of every random generator in ``model`` (e.g. dropout's), in order."""
+    return [np.asarray(v.numpy()).tolist() for v in _random_state_variables(model)]
+
+
+def restore_random_states(model: keras.Model, states: list[list[int]]) -> None:
+    """Set ``model``'s random generators to ``states`` from :func:`random_states`."""
+    variables = _random_state_variables(model)
+    if len(states) != len(variables):
+        raise TrainError(f"the checkpoint holds {len(states)} random-generator states, the "
+                         f"model has {len(variables)}")
+    for v, state in zip(variables, states):
+        v.assign(np.asarray(state, dtype=v.dtype))
+
+
 class Checkpointer(keras.callbacks.Callback):
     """After every epoch, checkpoint the model with ``{"config", "epoch", "history"}``.
 
@@ -236,5 +264,6 @@ class Checkpointer(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         state = {"config": self.config, "epoch": epoch + 1,
-                 "history": [h.as_dict() for h in self.logger.history]}
+                 "history": [h.as_dict() for h in self.logger.history],
+                 "random_states": random_states(self.model)}
         self.manager.save(self.model, state, epoch + 1)
