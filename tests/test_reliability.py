@@ -6,8 +6,8 @@ meet, and a test that it fails clearly and loses nothing.
 | corrupted / truncated dataset cache | tests/test_data.py (test_damaged_cache_*) |
 | no network and no cache | tests/test_data.py (test_auto_offline_falls_back..., test_mnist_offline_without_cache...) |
 | TensorFlow missing / too old | tests/test_package.py; here: the import path itself refuses an old TensorFlow |
-| training killed mid-epoch | tests/test_train.py::test_killed_during_epoch_3_resumes_from_epoch_3 |
-| disk full / unwritable output path | here; tests/test_train.py::test_checkpoint_write_failure_keeps_previous_checkpoint (state.json) |
+| training killed mid-epoch | tests/test_checkpoints.py (kills at the dangerous moment and at random times) |
+| disk full / unwritable output path | tests/test_checkpoints.py (real file-size limit, full tmpfs, read-only folder, ENOTDIR) |
 | bad input to a public cnnlib function | here (and tests/test_ops.py, tests/test_digits.py, ...) |
 
 A "clear" bad-input error is a ``ValueError`` or ``TypeError`` that cnnlib
@@ -19,11 +19,6 @@ fixed (a strict xfail that passes fails the suite).
 """
 from __future__ import annotations
 
-import errno
-import hashlib
-import io
-import json
-import os
 import re
 import subprocess
 import sys
@@ -64,169 +59,12 @@ def test_import_with_too_old_tensorflow_names_both_versions():
     assert "pip install -U 'tensorflow>=2.16'" in out.stdout
 
 
-# --------------------------------------------------------------------------
-# Disk full or unwritable output path when saving a model
-# --------------------------------------------------------------------------
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-class _DiskFills:
-    """``open`` for Keras' saving code: files opened for writing take
-    ``room`` bytes, then every write raises ``OSError(ENOSPC)``, as on a full disk."""
-
-    def __init__(self, room: int = 2048, fail_on_call: int = 1):
-        self.room, self.fail_on_call, self.calls, self.triggered = room, fail_on_call, 0, 0
-
-    def __call__(self, file, mode="r", *args, **kwargs):
-        if "w" not in mode:
-            return open(file, mode, *args, **kwargs)
-        self.calls += 1
-        if self.calls < self.fail_on_call:
-            return open(file, mode, *args, **kwargs)
-        fills = self
-
-        class FullFile(io.FileIO):
-            def write(self, b):
-                written = self.tell()
-                if written + len(b) > fills.room:
-                    fills.triggered += 1
-                    super().write(bytes(memoryview(b)[: max(fills.room - written, 0)]))
-                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-                return super().write(b)
-
-        return FullFile(file, "w")
-
-
-@pytest.fixture()
-def disk_fills(monkeypatch):
-    """Make the next Keras ``model.save`` hit a full disk part-way through."""
-    from keras.src.saving import saving_lib
-
-    fills = _DiskFills()
-    monkeypatch.setattr(saving_lib, "open", fills, raising=False)
-    return fills
+# Saving, checkpoints and real write failures: tests/test_checkpoints.py
 
 
 @pytest.fixture(scope="module")
 def small_model():
     return models.build_model("small", seed=0)
-
-
-def test_disk_full_while_saving_keeps_the_previous_file(tmp_path, small_model, monkeypatch):
-    target = tmp_path / "model.keras"
-    train.save_atomic(small_model, target)
-    before = _sha256(target)
-    other = models.build_model("small", seed=1)
-
-    from keras.src.saving import saving_lib
-    fills = _DiskFills()
-    monkeypatch.setattr(saving_lib, "open", fills, raising=False)
-    with pytest.raises(train.TrainError) as info:
-        train.save_atomic(other, target)
-    monkeypatch.undo()
-
-    assert fills.triggered, "the simulated full disk was never written to (Keras' saving changed?)"
-    message = str(info.value)
-    assert str(target) in message and os.strerror(errno.ENOSPC) in message
-    assert "previous file there is kept intact" in message
-    assert _sha256(target) == before  # byte for byte the old model
-    assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]  # no half-written temp file
-    import keras
-    reloaded = keras.models.load_model(target)
-    for a, b in zip(reloaded.get_weights(), small_model.get_weights()):
-        np.testing.assert_array_equal(a, b)
-
-
-def test_disk_full_on_a_first_save_leaves_nothing_behind(tmp_path, small_model, disk_fills):
-    target = tmp_path / "model.keras"
-    with pytest.raises(train.TrainError, match="No space left on device"):
-        train.save_atomic(small_model, target)
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_saving_into_a_missing_folder_names_the_path(tmp_path, small_model):
-    target = tmp_path / "no-such-folder" / "model.keras"
-    with pytest.raises(train.TrainError, match=f"cannot write the model to {target}"):
-        train.save_atomic(small_model, target)
-
-
-def test_saving_where_the_file_cannot_be_opened_names_the_path(tmp_path, small_model, monkeypatch):
-    """A read-only file system or no permission (simulated: tests may run as root)."""
-    from keras.src.saving import saving_lib
-
-    def refuse(file, mode="r", *args, **kwargs):
-        if "w" in mode:
-            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(file))
-        return open(file, mode, *args, **kwargs)
-
-    target = tmp_path / "model.keras"
-    monkeypatch.setattr(saving_lib, "open", refuse, raising=False)
-    with pytest.raises(train.TrainError, match=f"{target}: Permission denied"):
-        train.save_atomic(small_model, target)
-    assert list(tmp_path.iterdir()) == []
-
-
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
-                    reason="root can write into a read-only folder")
-def test_read_only_output_folder_is_refused_before_training(tmp_path):
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o500)
-    try:
-        with pytest.raises(train.TrainError, match="is not writable"):
-            train.train("small", epochs=1, data="sample", out=folder / "m.keras", verbose=0)
-    finally:
-        folder.chmod(0o700)
-
-
-@pytest.mark.parametrize("out, message", [
-    ("{tmp}/missing/m.keras", "folder '{tmp}/missing' does not exist"),
-    ("{tmp}/m.h5", "must be a .keras file, got '{tmp}/m.h5'"),
-    ("{tmp}", "must be a .keras file"),
-])
-def test_unwritable_output_is_refused_before_any_training(tmp_path, out, message, monkeypatch):
-    def no_data(*args, **kwargs):  # train() must fail before it even loads the digits
-        raise AssertionError("train() loaded data before checking where it writes")
-
-    monkeypatch.setattr(train, "_load_data", no_data)
-    out = out.format(tmp=tmp_path)
-    with pytest.raises(train.TrainError, match=message.format(tmp=tmp_path).replace(".", r"\.")):
-        train.train("small", epochs=1, out=out, verbose=0)
-
-
-def _tiny_data() -> data.MnistData:
-    x_tr, y_tr, x_te, y_te = data.load_sample()
-    return data.MnistData(x_tr[:200], y_tr[:200], x_te[:100], y_te[:100],
-                          source="sample", name="200 sample digits (test)")
-
-
-@pytest.mark.slow
-def test_disk_full_mid_training_keeps_the_last_checkpoint_and_resumes(tmp_path, monkeypatch):
-    """Epoch 1's checkpoint is written; the disk fills while writing epoch 2's.
-    The run stops with a clear error, epoch 1's checkpoint is intact, and
-    ``resume=True`` finishes the run from it (losing only the unfinished epoch)."""
-    from keras.src.saving import saving_lib
-
-    tiny = _tiny_data()
-    out = tmp_path / "m.keras"
-    ckpt = train.checkpoint_dir(out)
-    fills = _DiskFills(fail_on_call=2)  # the 1st model save works, the 2nd hits a full disk
-    monkeypatch.setattr(saving_lib, "open", fills, raising=False)
-    kw = dict(arch="small", epochs=2, batch_size=50, data=tiny, out=out, verbose=0, seed=3)
-    with pytest.raises(train.TrainError, match=f"{ckpt / 'model.keras'}.*No space left on device"):
-        train.train(**kw)
-    monkeypatch.undo()
-    assert fills.triggered
-    state = json.loads((ckpt / "state.json").read_text())
-    assert len(state["history"]) == 1  # epoch 1 kept
-    import keras
-    keras.models.load_model(ckpt / "model.keras")  # and loadable
-    assert not out.exists()
-
-    result = train.train(**kw, resume=True)
-    assert [h.epoch for h in result.history] == [1, 2]
-    assert out.exists() and not ckpt.exists()
 
 
 # --------------------------------------------------------------------------
