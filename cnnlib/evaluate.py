@@ -19,7 +19,7 @@ and the logits models of :mod:`cnnlib.models`.
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
