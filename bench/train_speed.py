@@ -25,6 +25,9 @@ from cnnlib import train as ctrain
 import keras  # noqa: E402
 
 
+VALIDATION_SPLIT = 0.1
+
+
 class _EpochTimer(keras.callbacks.Callback):
     def __init__(self):
         super().__init__()
@@ -69,13 +72,14 @@ def plain_fit(x: np.ndarray, y: np.ndarray, xt: np.ndarray, yt: np.ndarray,
 def cnnlib_fit(mnist: cdata.MnistData, batch_size: int, epochs: int) -> tuple[float, str]:
     """images/s of :func:`cnnlib.train.train` (epochs after the first) and its setup."""
     result = ctrain.train("large", "article", epochs=epochs, batch_size=batch_size, lr=1e-4,
-                          data=mnist, verbose=0, seed=0)
+                          data=mnist, verbose=0, seed=0, validation_split=VALIDATION_SPLIT)
     return result.images_per_second, result.setup
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--steps", type=int, default=60, help="training steps per epoch")
+    p.add_argument("--steps", type=int, default=60,
+                   help="steps x batch size digits are used; 10%% of them validate")
     p.add_argument("--epochs", type=int, default=3, help="epochs per run (the first is not timed)")
     p.add_argument("--rounds", type=int, default=2, help="plain/cnnlib turns")
     p.add_argument("--batch-size", type=int, default=50)
@@ -91,12 +95,14 @@ def main(argv=None) -> int:
                 f"but the training set has {len(full.x_train)}")
     mnist = cdata.MnistData(full.x_train[:n], full.y_train[:n], full.x_test[:500],
                             full.y_test[:500], source=full.source, name=full.name)
-    print(f"large network, {args.steps} steps x batch {args.batch_size} per epoch, "
-          f"{args.epochs - 1} timed epochs, {args.rounds} round(s)")
+    # both validate each epoch on the same 10% of these digits (cnnlib's split, seed 0)
+    x_fit, y_fit, x_val, y_val = ctrain.split_validation(mnist.x_train, mnist.y_train,
+                                                         VALIDATION_SPLIT, seed=0)
+    print(f"large network, {len(x_fit)} training digits ({len(x_val)} more for validation), "
+          f"batch {args.batch_size}, {args.epochs - 1} timed epochs, {args.rounds} round(s)")
     plain, ours = [], []
     for r in range(args.rounds):
-        plain.append(plain_fit(mnist.x_train, mnist.y_train, mnist.x_test, mnist.y_test,
-                               args.batch_size, args.epochs))
+        plain.append(plain_fit(x_fit, y_fit, x_val, y_val, args.batch_size, args.epochs))
         speed, setup = cnnlib_fit(mnist, args.batch_size, args.epochs)
         ours.append(speed)
         print(f"round {r + 1}: plain Keras fit {plain[-1]:7.0f} images/s | "
