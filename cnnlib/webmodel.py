@@ -34,6 +34,9 @@ FORMAT = "cnnlib-webmodel-1"
 FILENAME = "small.json"
 #: Layers whose weights the page needs, in the order of the forward pass.
 LAYERS = ("conv1", "conv2", "dense1", "logits")
+#: Kernel shapes of article 000's small network, the one the page's JavaScript runs.
+SHAPES = {"conv1": (5, 5, 1, 6), "conv2": (5, 5, 6, 16), "dense1": (7 * 7 * 16, 128),
+          "logits": (128, 10)}
 
 
 def _encode(array: np.ndarray) -> str:
@@ -71,6 +74,9 @@ def weights_document(model, info: Optional[dict] = None) -> dict:
     layers = []
     for name in LAYERS:
         kernel, bias = (np.asarray(v, dtype=np.float32) for v in model.get_layer(name).get_weights())
+        if kernel.shape != SHAPES[name]:
+            raise ValueError(f"layer {name!r} has a kernel of shape {kernel.shape}; the small "
+                             f"network's is {SHAPES[name]} (got a different architecture?)")
         layers.append({"name": name, "kernel_shape": list(kernel.shape),
                        "kernel": _encode(kernel), "bias_shape": list(bias.shape),
                        "bias": _encode(bias)})
@@ -115,7 +121,9 @@ def export(outdir: Union[str, os.PathLike], seed: int = 0) -> Path:
     result = train_small(seed)
     info = {"arch": "small", "epochs": 3, "lr": 1e-3, "seed": seed, "precision": "float32",
             "data": result.data_name, "test_accuracy": round(float(result.test_accuracy), 4)}
-    doc = weights_document(result.model, info)
+    from .export import float32_copy
+
+    doc = weights_document(float32_copy(result.model), info)  # float32 whatever it trained in
     target = out / FILENAME
     tmp = target.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(doc, separators=(",", ":")))

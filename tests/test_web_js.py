@@ -136,3 +136,19 @@ def test_forward_pass_equals_keras_on_the_same_weights(mnist):
                  {"doc": doc, "x": x.astype(int).tolist()})
     np.testing.assert_allclose(np.array(got), want, rtol=0, atol=1e-4)
     assert (np.argmax(got, 1) == np.argmax(want, 1)).all()
+
+
+def test_weights_document_round_trips_and_refuses_other_files(tmp_path):
+    from cnnlib.models import build_model
+
+    model = build_model("small", seed=1, init="he")
+    path = tmp_path / webmodel.FILENAME
+    path.write_text(json.dumps(webmodel.weights_document(model, {"data": "none"})))
+    again = webmodel.keras_model_from_web(path)
+    for a, b in zip(model.get_weights(), again.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    path.write_text(json.dumps({"format": "something else"}))
+    with pytest.raises(ValueError, match="expected format 'cnnlib-webmodel-1', got 'something else'"):
+        webmodel.load_web_weights(path)
+    with pytest.raises(ValueError, match=r"layer 'conv1' has a kernel of shape \(5, 5, 1, 32\)"):
+        webmodel.weights_document(build_model("large"))
