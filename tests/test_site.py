@@ -590,6 +590,14 @@ def _no_console_errors(driver, base_url: str) -> list[str]:
     return _console_errors(driver.get_log("browser"), base_url, has_icon)
 
 
+_SMALLEST_TEXT_JS = """
+const texts = Array.from(arguments[0].querySelectorAll('*')).filter(e =>
+  e.getBoundingClientRect().height > 0 &&
+  Array.from(e.childNodes).some(c => c.nodeType === 3 && c.textContent.trim()));
+return Math.min(...texts.map(e => parseFloat(getComputedStyle(e).fontSize)));
+"""
+
+
 def _explorer_cases(seed: int = 0) -> list[dict]:
     """Grids, filters, strides and paddings with cnnlib.ops.conv2d's answers."""
     from cnnlib import ops
@@ -675,6 +683,8 @@ def test_convolution_explorer_matches_cnnlib_ops(driver, base_url):
     np.testing.assert_allclose(_explorer_output(driver),
                                ops.conv2d(digit, np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]]),
                                           stride=1, padding="VALID"), rtol=0, atol=1e-9)
+    smallest = driver.execute_script(_SMALLEST_TEXT_JS, box)
+    assert smallest >= MIN_TEXT_PX, f"the explorer's smallest text is {smallest} px"
     _save_screenshot(driver, "explorer")
     assert not _no_console_errors(driver, base_url)
 
@@ -724,6 +734,8 @@ def test_drawing_a_digit_changes_the_prediction(driver, base_url):
     assert np.abs(np.array(js_digit).reshape(28, 28) - want.astype(int)).max() <= 1
     shown = box.find_elements(By.CSS_SELECTOR, ".cnn-maps canvas")
     assert len(shown) == 6 and all(c.is_displayed() for c in shown)
+    smallest = driver.execute_script(_SMALLEST_TEXT_JS, box)
+    assert smallest >= MIN_TEXT_PX, f"the draw-a-digit box's smallest text is {smallest} px"
     _save_screenshot(driver, "draw-digit")
     assert not _no_console_errors(driver, base_url)
 
