@@ -53,6 +53,32 @@ def test_probabilities_are_a_distribution(model, mnist):
     assert acc > 0.8
 
 
+# ---------------------------------------------------------------- evaluate
+def test_predicted_labels_and_accuracy_agree_with_the_probabilities(model, mnist):
+    from cnnlib import evaluate
+
+    probs = predict.probabilities(model, mnist.x_test)
+    labels = evaluate.predict_labels(model, mnist.x_test, batch_size=64)
+    np.testing.assert_array_equal(labels, probs.argmax(1))
+    acc = evaluate.accuracy(model, mnist.x_test, mnist.y_test)
+    assert acc == np.mean(labels == mnist.y_test)
+    assert 0.8 < acc < 0.95                        # the ridge classifier: about 87%
+    assert evaluate.accuracy(model, mnist.x_test, labels) == 1.0
+    assert evaluate.accuracy(model, mnist.x_test, (labels + 1) % 10) == 0.0
+
+
+def test_confusion_matrix_and_most_confused_by_hand():
+    from cnnlib import evaluate
+
+    y_true = np.array([3, 3, 3, 5, 5, 8, 8, 8, 8])
+    y_pred = np.array([3, 5, 5, 3, 5, 8, 0, 0, 0])
+    cm = evaluate.confusion_matrix(y_true, y_pred)
+    assert cm.shape == (10, 10) and cm.sum() == 9
+    assert (cm[3, 3], cm[3, 5], cm[5, 3], cm[5, 5], cm[8, 8], cm[8, 0]) == (1, 2, 1, 1, 1, 3)
+    assert evaluate.most_confused(cm, k=5) == [(8, 0, 3), (3, 5, 2), (5, 3, 1)]
+    assert evaluate.most_confused(np.eye(10, dtype=int) * 7) == []       # no mistakes at all
+
+
 def test_predict_image_prepares_like_mnist(model, mnist, right):
     i = right[4]
     photo = digits.render_like_paper(mnist.x_test[i], scale=6, shift=(10, 10))
