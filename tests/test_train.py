@@ -280,6 +280,33 @@ def test_setup_is_described_in_words():
     assert "_Default" not in text and "Strategy" not in text
 
 
+def test_progress_bar_shows_its_text_in_a_notebook_not_a_quoted_string(monkeypatch):
+    import types
+
+    import IPython.display
+    from IPython.core.formatters import DisplayFormatter
+
+    shown = []
+
+    class Handle:
+        def update(self, obj):
+            shown.append(obj)
+
+    def display(obj, display_id=False):
+        shown.append(obj)
+        return Handle()
+
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    monkeypatch.setattr(IPython.display, "display", display)
+    bar = train.ProgressBar(epochs=2, steps=20, every=10, width=10)
+    bar.on_train_begin()
+    bar.on_epoch_begin(1)
+    bar.on_train_batch_end(9, {"loss": 0.25})
+    texts = [DisplayFormatter().format(obj)[0]["text/plain"] for obj in shown]
+    assert texts == ["[          ] epoch 1/2, step 0/20",
+                     "[########  ] epoch 2/2, step 10/20  cost 0.250"]
+
+
 # --------------------------------------------------------------------------
 # Bad arguments: a clear error naming the value
 # --------------------------------------------------------------------------
