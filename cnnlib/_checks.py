@@ -36,14 +36,18 @@ def finite_array(a, name: str, ndim: Optional[int] = None, shape_hint: str = "")
         raise ValueError(f"{name} must have shape {want}, got shape {arr.shape}")
     if arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape})")
-    arr = arr.astype(np.float64)
-    bad = ~np.isfinite(arr)
+    return _finite(arr, name, "finite numbers")
+
+
+def _finite(arr: np.ndarray, name: str, expected: str) -> np.ndarray:
+    """``arr`` as float64, or a ``ValueError`` naming the first NaN/inf and its index."""
+    wide = arr.astype(np.float64)
+    bad = ~np.isfinite(wide)
     if bad.any():
-        first = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ValueError(
             f"{name} contains NaN or infinite values ({int(bad.sum())} of {arr.size}, the first "
-            f"{arr[first]} at index {first}); expected finite numbers")
-    return arr
+            f"{_first_bad(wide, bad)}); expected {expected}")
+    return wide
 
 
 def int_in(value, name: str, low: int, high: Optional[int] = None) -> int:
@@ -120,12 +124,7 @@ def pixel_array(name: str, value, *, ndim: Union[int, Sequence[int], None] = Non
         if allow_empty:
             return arr.astype(dtype)
         raise ValueError(f"{name} is empty (shape {arr.shape}); expected at least one pixel")
-    wide = arr.astype(np.float64)
-    bad = ~np.isfinite(wide)
-    if bad.any():
-        raise ValueError(
-            f"{name} contains NaN or infinite values ({int(bad.sum())} of {arr.size}, the first "
-            f"{_first_bad(wide, bad)}); expected raw pixels 0..255")
+    wide = _finite(arr, name, "raw pixels 0..255")
     bad = (wide < 0) | (wide > 255)
     if bad.any():
         raise ValueError(
