@@ -703,6 +703,24 @@ def _stroke(driver, canvas, points) -> None:
     chain.release().perform()
 
 
+def _touch_stroke(driver, canvas, points) -> None:
+    """The same with a finger: pointer events of pointerType "touch"."""
+    from selenium.webdriver.common.actions import interaction
+    from selenium.webdriver.common.actions.action_builder import ActionBuilder
+    from selenium.webdriver.common.actions.pointer_input import PointerInput
+
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", canvas)
+    w, h = canvas.size["width"], canvas.size["height"]
+    finger = PointerInput(interaction.POINTER_TOUCH, "finger")
+    actions = ActionBuilder(driver, mouse=finger, duration=10)
+    at = lambda p: (int((p[0] - 0.5) * w), int((p[1] - 0.5) * h))  # noqa: E731
+    actions.pointer_action.move_to(canvas, *at(points[0])).pointer_down()
+    for p in points[1:]:
+        actions.pointer_action.move_to(canvas, *at(p))
+    actions.pointer_action.pointer_up()
+    actions.perform()
+
+
 def test_drawing_a_digit_changes_the_prediction(driver, base_url):
     from selenium.webdriver.common.by import By
     from cnnlib import digits
@@ -732,6 +750,14 @@ def test_drawing_a_digit_changes_the_prediction(driver, base_url):
     side = int(len(gray) ** 0.5)
     want = digits.prepare_digit(np.array(gray, np.float32).reshape(side, side), name="canvas").digit
     assert np.abs(np.array(js_digit).reshape(28, 28) - want.astype(int)).max() <= 1
+    # Clear empties the box; a finger draws as the mouse does
+    _click(driver, box.find_element(By.CSS_SELECTOR, "button.cnn-button"))
+    assert _wait_for(lambda: driver.execute_script(
+        "return document.querySelector('.cnn-draw-digit').dataset.prediction === undefined;"), 5)
+    _touch_stroke(driver, canvas, [(0.5, 0.15), (0.5, 0.5), (0.5, 0.85)])
+    assert _wait_for(lambda: driver.execute_script(
+        "return document.querySelector('.cnn-draw-digit').dataset.prediction !== undefined;"), 5), \
+        "a touch stroke gave no prediction"
     shown = box.find_elements(By.CSS_SELECTOR, ".cnn-maps canvas")
     assert len(shown) == 6 and all(c.is_displayed() for c in shown)
     smallest = driver.execute_script(_SMALLEST_TEXT_JS, box)
