@@ -45,8 +45,8 @@ def panel_grid(n: int, max_cols: int = 6, size: float = 1.1, title_lines: int = 
     cols = math.ceil(n / rows)
     side = min(size, MAX_WIDTH_IN / cols)
     head = title_lines * LABEL_PT * 1.6 / 72          # inches of title text per row
-    height = math.ceil(((side + head) * rows + 0.3) * 10) / 10   # whole tenths of an inch
-    fig, axes = plt.subplots(rows, cols, figsize=(side * cols, height), squeeze=False, dpi=dpi)
+    fig, axes = plt.subplots(rows, cols, figsize=(side * cols, (side + head) * rows + 0.3),
+                             squeeze=False, dpi=dpi)
     flat = axes.ravel()
     for ax in flat:
         ax.set_axis_off()
