@@ -235,7 +235,7 @@ def filter_animation(model: keras.Model, digit: np.ndarray, digits: np.ndarray,
 
     Each frame is :func:`draw_filter_view`: filter, feature map of ``digit``,
     the ``k`` digits of ``digits`` that excite it most, in rows of 3 panels
-    (5.4 x 4.3 inches for ``k = 4``: 486 x 390 px at the default ``dpi``, with
+    (5.4 x 4.34 inches for ``k = 4``: 486 x 391 px at the default ``dpi``, with
     10 pt = 12.5 px text at 90 dpi, never shrunk by the page's column).
     """
     digit_maps = feature_maps(model, digit, [layer])[layer]
