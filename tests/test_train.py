@@ -74,6 +74,13 @@ def test_validation_digits_are_fixed_by_the_seed_and_stratified(tiny):
     assert len(empty[0]) == 300 and len(empty[2]) == 0
 
 
+def test_tensorboard_gets_a_train_and_a_validation_run(tiny, tmp_path):
+    train.train("small", epochs=1, data=tiny, verbose=0, seed=1, log_dir=tmp_path / "tb")
+    runs = sorted(p.name for p in (tmp_path / "tb").iterdir())
+    assert runs == ["train", "validation"]
+    assert list((tmp_path / "tb" / "validation").glob("events.out.tfevents.*"))
+
+
 def test_validation_split_zero_trains_without_monitoring(tiny):
     lines = []
     result = train.train("small", epochs=1, data=tiny, verbose=2, seed=1,
