@@ -105,6 +105,22 @@ def _check_logits_model(model) -> None:
                           "raw digits (None, 28, 28, 1) or (None, 28, 28)")
 
 
+def bfloat16_runs() -> bool:
+    """Whether TensorFlow can run a bfloat16 convolution on this machine.
+
+    A ``mixed_bfloat16`` model can be *exported* anywhere (its float32 copy
+    never computes in bfloat16), but *running* it needs bfloat16 kernels:
+    oneDNN has them on CPUs with AVX512-BF16 or AMX, not on AVX2-only CPUs (or
+    under ``ONEDNN_MAX_CPU_ISA=AVX2``), where the call fails.
+    """
+    try:
+        x = tf.zeros((1, 4, 4, 1), tf.bfloat16)
+        tf.nn.conv2d(x, tf.zeros((3, 3, 1, 1), tf.bfloat16), 1, "SAME").numpy()
+    except Exception:  # noqa: BLE001  (AbortedError, NotFoundError, InvalidArgumentError)
+        return False
+    return True
+
+
 def float32_copy(model: keras.Model) -> keras.Model:
     """The same network with every layer computing in float32, sharing no state.
 
@@ -356,8 +372,10 @@ def tflite_bytes(model: keras.Model, representative: Optional[np.ndarray] = None
         converter.inference_input_type = tf.uint8
         converter.inference_output_type = tf.uint8
     try:
-        with warnings.catch_warnings():  # "Statistics for quantized inputs ..." (uint8 input)
-            warnings.simplefilter("ignore", UserWarning)
+        from . import quiet_stderr  # the converter's C++ log lines go to fd 2
+
+        with warnings.catch_warnings(), quiet_stderr():
+            warnings.simplefilter("ignore", UserWarning)  # "Statistics for quantized inputs"
             return converter.convert()
     except Exception as err:  # noqa: BLE001  (the converter raises many kinds)
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
@@ -430,12 +448,18 @@ class LiteRTModel:
             scale, zero = self._in["quantization"]
             info = np.iinfo(self.input_dtype)
             x = np.clip(np.round(x / scale + zero), info.min, info.max).astype(self.input_dtype)
-        if len(x) != self._batch:
+        if len(x) == self._batch:
+            self.interpreter.set_tensor(self._in["index"], x)
+            self.interpreter.invoke()
+        else:  # a new batch size: allocate; the first call logs an XNNPACK INFO line
+            from . import quiet_stderr
+
             self.interpreter.resize_tensor_input(self._in["index"], [len(x), 28, 28])
-            self.interpreter.allocate_tensors()
+            with quiet_stderr():
+                self.interpreter.allocate_tensors()
+                self.interpreter.set_tensor(self._in["index"], x)
+                self.interpreter.invoke()
             self._batch = len(x)
-        self.interpreter.set_tensor(self._in["index"], x)
-        self.interpreter.invoke()
         out = self.interpreter.get_tensor(self._out["index"])
         if out.dtype != np.float32:
             scale, zero = self._out["quantization"]

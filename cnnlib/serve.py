@@ -73,6 +73,7 @@ from typing import Iterator, Optional, Sequence
 import numpy as np
 
 from . import digits as cdigits
+from . import quiet_stderr
 from ._checks import int_in
 from .export import _interpreter_class, deployable_model, tflite_bytes
 from .predict import ModelLoadError, load_model
@@ -163,6 +164,21 @@ class DigitModel:
         if backend == "litert":
             self._flatbuffer = tflite_bytes(model)
             self._interpreters: dict = {}
+            size = 1
+            with quiet_stderr():  # "INFO: Created TensorFlow Lite XNNPACK delegate for CPU."
+                while True:  # one interpreter per batch size 1, 2, 4, ... >= max_batch
+                    interp = _interpreter_class()(model_content=self._flatbuffer,
+                                                  num_threads=1)
+                    index = interp.get_input_details()[0]["index"]
+                    interp.resize_tensor_input(index, [size, 28, 28])
+                    interp.allocate_tensors()
+                    interp.set_tensor(index, np.zeros((size, 28, 28), np.float32))
+                    interp.invoke()  # the first call logs the line above
+                    self._interpreters[size] = (
+                        interp, index, interp.get_output_details()[0]["index"])
+                    if size >= self.max_batch:
+                        break
+                    size *= 2
             probe = np.linspace(0, 255, 2 * 784, dtype=np.float32).reshape(2, 28, 28)
             gap = np.abs(self._litert(probe) - self._fn(probe).numpy()).max()
             if not gap <= 1e-4:  # never seen; guards a converter bug (NaN) all the same
@@ -176,12 +192,6 @@ class DigitModel:
     def _litert(self, x: np.ndarray) -> np.ndarray:
         n = len(x)
         size = 1 << (n - 1).bit_length()  # 1, 2, 4, ...
-        if size not in self._interpreters:
-            interp = _interpreter_class()(model_content=self._flatbuffer, num_threads=1)
-            index = interp.get_input_details()[0]["index"]
-            interp.resize_tensor_input(index, [size, 28, 28])
-            interp.allocate_tensors()
-            self._interpreters[size] = (interp, index, interp.get_output_details()[0]["index"])
         interp, index, out = self._interpreters[size]
         if size != n:
             x = np.concatenate([x, np.zeros((size - n, 28, 28), np.float32)])
@@ -198,7 +208,8 @@ class DigitModel:
         if self.backend == "tensorflow":
             return self._fn(tf.constant(x, tf.float32)).numpy()
         x = np.ascontiguousarray(x, np.float32)
-        parts = [self._litert(x[i:i + self.max_batch]) for i in range(0, len(x), self.max_batch)]
+        step = self.max_batch
+        parts = [self._litert(x[i:i + step]) for i in range(0, len(x), step)]
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     async def start(self) -> None:
