@@ -15,7 +15,7 @@ input (probabilities to 1e-3). Prints requests/s and p50/p99 latency per server
 and payload, and the ratio new/old measured in this one run. Other processes
 on the machine load the CPU as well: compare ratios, not absolute numbers.
 
-    python bench/serve_speed.py                    # 16 clients, 800 requests per phase
+    python bench/serve_speed.py                    # 16 clients, 2,400 requests per phase
     python bench/serve_speed.py --requests 400 --clients 8
 """
 from __future__ import annotations
@@ -123,7 +123,7 @@ def load(url: str, payloads: list[tuple[bytes, str, int]], clients: int,
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--clients", type=int, default=16)
-    p.add_argument("--requests", type=int, default=800, help="per server and payload kind")
+    p.add_argument("--requests", type=int, default=2400, help="per server and payload kind")
     args = p.parse_args()
 
     mnist = cdata.load_mnist("sample", verbose=False)
