@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 
 from ._checks import finite_array
 from ._figures import LABEL_PT, TITLE_PT, panel_grid
+from .anim import to_jshtml
 from .models import as_digit_batch
 
 import keras  # noqa: E402
@@ -252,6 +253,6 @@ def filter_animation(model: keras.Model, digit: np.ndarray, digits: np.ndarray,
 
     anim = animation.FuncAnimation(fig, frame, frames=channels, interval=1000 / fps)
     try:
-        return anim.to_jshtml(fps=fps, default_mode="once")
+        return to_jshtml(anim, fps=fps)
     finally:
         plt.close(fig)
