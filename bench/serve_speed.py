@@ -1,6 +1,7 @@
 """Prediction service speed: cnnlib.serve (Starlette on uvicorn) against the old http.server one.
 
-The old service (``cnnlib/serve.py`` as of commit :data:`OLD_COMMIT`: Python's
+The new service runs once with each of uvicorn's HTTP parsers (h11, the default,
+and httptools). The old service (``cnnlib/serve.py`` as of commit :data:`OLD_COMMIT`: Python's
 ``http.server``, one eager Keras call per request under a lock) is taken from
 git into a temporary module; nothing of it stays in the library. Both serve the
 same trained small network from a ``.keras`` file, each in its own process on
@@ -150,8 +151,9 @@ def main() -> int:
         else:
             print(f"(no old service: git show {OLD_COMMIT} failed: "
                   f"{old_src.stderr.strip()[:100]})")
-        services["new uvicorn"] = [sys.executable, "-m", "cnnlib.serve", str(model_path),
-                                   "--port", "0"]
+        for parser in ("h11", "httptools"):
+            services[f"new {parser}"] = [sys.executable, "-m", "cnnlib.serve",
+                                         str(model_path), "--port", "0", "--http", parser]
         results: dict[tuple[str, str], dict] = {}
         for name, cmd in services.items():
             with open(Path(tmp) / f"{name.split()[0]}.log", "w+") as log:
@@ -173,10 +175,11 @@ def main() -> int:
                 tracebacks = log.read().count("Traceback")
                 if tracebacks:
                     print(f"{name}: {tracebacks} tracebacks in the service's log")
-    if len(services) == 2:
-        for kind in ("pictures", "JSON"):
-            ratio = results["new uvicorn", kind]["rps"] / results["old http.server", kind]["rps"]
-            print(f"ratio new/old, {kind}: {ratio:.1f}x requests/s")
+    if "old http.server" in services:
+        for new in [name for name in services if name.startswith("new")]:
+            for kind in ("pictures", "JSON"):
+                ratio = results[new, kind]["rps"] / results["old http.server", kind]["rps"]
+                print(f"ratio {new}/old, {kind}: {ratio:.1f}x requests/s")
     print(f"(one run, {args.clients} clients in this process, {os.cpu_count()} CPUs; "
           "other load on the machine affects both)")
     return 1 if any(r["wrong"] for r in results.values()) else 0

@@ -102,6 +102,11 @@ LOOPBACK = "127.0.0.1"
 #: A refused (413) body is read and dropped up to this many bytes, so that the
 #: client, still sending, can read the answer; beyond it the connection is closed.
 DISCARD_BYTES = 64 * 1024 * 1024
+#: Largest request head (request line and headers) the h11 parser accepts.
+HEADER_BYTES = 16 * 1024
+#: uvicorn's HTTP parsers: "h11" (pure Python; refuses a head over HEADER_BYTES with a
+#: 400) or "httptools" (faster C parser, an optional install; no limit on the head's size).
+HTTP_PARSERS = ("h11", "httptools")
 #: Bodies up to this size are parsed on the event loop; larger ones in a thread.
 INLINE_PARSE_BYTES = 64 * 1024
 
@@ -520,7 +525,9 @@ class PredictionServer:
     """
 
     def __init__(self, app: DigitApp, host: str = LOOPBACK, port: int = 0,
-                 log_level: str = "warning", access_log: bool = False):
+                 log_level: str = "warning", access_log: bool = False, http: str = "h11"):
+        if http not in HTTP_PARSERS:
+            raise ValueError(f"http must be one of {HTTP_PARSERS}, got {http!r}")
         self.app = app
         self.model = app.model
         self.socket = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
@@ -537,7 +544,8 @@ class PredictionServer:
         self.server_address = self.socket.getsockname()[:2]
         config = uvicorn.Config(app, log_level=log_level, access_log=access_log,
                                 lifespan="on", timeout_graceful_shutdown=5,
-                                timeout_keep_alive=5, log_config=None)
+                                timeout_keep_alive=5, log_config=None, http=http,
+                                h11_max_incomplete_event_size=HEADER_BYTES)
         self._server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._server.run,
                                        kwargs={"sockets": [self.socket]},
@@ -572,11 +580,11 @@ class PredictionServer:
 def make_server(model: keras.Model, host: str = LOOPBACK, port: int = 0,
                 max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS,
                 read_timeout: float = READ_TIMEOUT, max_batch: int = MAX_BATCH,
-                log_level: str = "warning") -> PredictionServer:
+                log_level: str = "warning", http: str = "h11") -> PredictionServer:
     """Bind a :class:`PredictionServer` (``port=0``: a free port; see ``.url``); not started."""
     port = int_in(port, "port", 0, 65535)
     app = DigitApp(model, max_bytes, max_pixels, read_timeout, max_batch)
-    return PredictionServer(app, host, port, log_level=log_level)
+    return PredictionServer(app, host, port, log_level=log_level, http=http)
 
 
 def start(model: keras.Model, host: str = LOOPBACK, port: int = 0,
@@ -640,13 +648,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--max-batch", type=int, default=MAX_BATCH,
                    help="most digits per model call")
     p.add_argument("--access-log", action="store_true", help="log one line per request")
+    p.add_argument("--http", choices=HTTP_PARSERS, default="h11",
+                   help="uvicorn's HTTP parser: h11 (default; limits the request head to "
+                        "16 KiB) or httptools (faster, no such limit; pip install httptools)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         model = load_model(args.model)
         server = make_server(model, args.host, args.port, max_bytes=args.max_bytes,
                              read_timeout=args.read_timeout, max_batch=args.max_batch,
-                             log_level="info")
+                             log_level="info", http=args.http)
         server._server.config.access_log = args.access_log
     except ModelLoadError as err:
         print(f"error: {err}", file=sys.stderr)

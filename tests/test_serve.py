@@ -292,7 +292,8 @@ def test_bad_clients_get_a_4xx_or_a_clean_close_and_the_log_stays_clean(service)
     assert status == 411 and "Content-Length" in answer["error"]
     # malformed HTTP: the server itself answers 400 and closes
     for garbage in (b"HELLO THERE\r\n\r\n", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
-                    b"POST /predict HTTP/1.1\r\nContent-Length: nope\r\n\r\n"):
+                    b"POST /predict HTTP/1.1\r\nContent-Length: nope\r\n\r\n",
+                    b"GET /health HTTP/1.1\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n"):
         reply = raw_exchange(url, garbage)
         assert reply == b"" or reply.startswith(b"HTTP/1.1 400"), reply[:80]
     # still up, still right
