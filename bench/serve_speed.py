@@ -151,7 +151,11 @@ def main() -> int:
         else:
             print(f"(no old service: git show {OLD_COMMIT} failed: "
                   f"{old_src.stderr.strip()[:100]})")
+        import importlib.util
         for parser in ("h11", "httptools"):
+            if importlib.util.find_spec(parser) is None:
+                print(f"(no {parser} installed: its run is skipped)")
+                continue
             services[f"new {parser}"] = [sys.executable, "-m", "cnnlib.serve",
                                          str(model_path), "--port", "0", "--http", parser]
         results: dict[tuple[str, str], dict] = {}
@@ -182,7 +186,9 @@ def main() -> int:
                 print(f"ratio {new}/old, {kind}: {ratio:.1f}x requests/s")
     print(f"(one run, {args.clients} clients in this process, {os.cpu_count()} CPUs; "
           "other load on the machine affects both)")
-    return 1 if any(r["wrong"] for r in results.values()) else 0
+    # the old service's connection resets (its listen backlog is 5) are its own result
+    return 1 if any(r["wrong"] for (name, _), r in results.items() if name != "old http.server") \
+        else 0
 
 
 if __name__ == "__main__":
