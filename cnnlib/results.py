@@ -28,6 +28,10 @@ PathLike = Union[str, os.PathLike]
 RECORD_RELPATH = Path("chapters") / "results" / "full_mnist.json"
 #: The runs of ``bench/full_mnist.py``, in the order the table shows them.
 RUN_ORDER = ("article", "improved", "small")
+#: The same record in the book's repository, for a chapter run outside a checkout
+#: (Colab installs cnnlib from git, without the chapters).
+RECORD_URL = ("https://raw.githubusercontent.com/cnn-tf-book/cnns-in-tensorflow/main/"
+              + RECORD_RELPATH.as_posix())
 RUN_TITLES = {"article": "article recipe", "improved": "improved recipe",
               "small": "small network"}
 
@@ -142,14 +146,29 @@ def load_record(path: Optional[PathLike] = None) -> dict:
     """
     places = _candidates(path)
     found = next((p for p in places if p.is_file()), None)
+    if found is None and path is None:
+        return check_record(_fetch_record(places), RECORD_URL)
     if found is None:
-        raise RecordError("no full-MNIST results record at " + " or ".join(map(str, places))
-                          + "; produce one with: python bench/full_mnist.py --data DIR")
+        raise RecordError(f"no full-MNIST results record at {places[0]}; produce one "
+                          "with: python bench/full_mnist.py --data DIR")
     try:
         doc = json.loads(found.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise RecordError(f"{found} is not a readable JSON record: {err}") from err
     return check_record(doc, str(found))
+
+
+def _fetch_record(places: Sequence[Path], timeout: float = 10.0) -> Any:
+    """The record from :data:`RECORD_URL` (a chapter run outside a checkout, e.g. Colab)."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(RECORD_URL, timeout=timeout) as answer:
+            return json.loads(answer.read().decode("utf-8"))
+    except (OSError, ValueError) as err:
+        raise RecordError("no full-MNIST results record at " + " or ".join(map(str, places))
+                          + f", and {RECORD_URL} could not be read ({err}); produce one "
+                          "with: python bench/full_mnist.py --data DIR") from err
 
 
 def _check_article(article: Optional[Mapping[str, Sequence[float]]]) -> Optional[dict]:

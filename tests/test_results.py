@@ -65,6 +65,7 @@ def test_missing_record_names_the_file(tmp_path):
 
 def test_default_location_missing_names_every_place(tmp_path, monkeypatch):
     monkeypatch.setattr(results, "default_record_path", lambda: tmp_path / "a" / "r.json")
+    monkeypatch.setattr(results, "RECORD_URL", (tmp_path / "gone.json").as_uri())
     monkeypatch.chdir(tmp_path)
     with pytest.raises(results.RecordError) as info:
         results.load_record()
@@ -72,6 +73,16 @@ def test_default_location_missing_names_every_place(tmp_path, monkeypatch):
     assert str(tmp_path / "a" / "r.json") in message
     assert str(tmp_path / "results" / "full_mnist.json") in message
     assert "bench/full_mnist.py" in message
+
+
+def test_outside_a_checkout_the_record_comes_from_the_repository_url(
+        tmp_path, monkeypatch, record):
+    # Colab installs cnnlib from git without the chapters: the record is read from
+    # RECORD_URL (here a file:// URL standing in for the repository's raw file).
+    monkeypatch.setattr(results, "default_record_path", lambda: tmp_path / "a" / "r.json")
+    monkeypatch.setattr(results, "RECORD_URL", write(tmp_path, record).as_uri())
+    monkeypatch.chdir(tmp_path)
+    assert results.load_record() == record
 
 
 def test_record_found_from_the_chapters_folder(tmp_path, monkeypatch, record):
