@@ -54,6 +54,7 @@ import numpy as np
 from . import data as cdata
 from .checkpoints import (CheckpointManager, Checkpointer, TrainError, check_writable,
                           checkpoint_dir, save_atomic)
+from .export import float32_copy
 from .evaluate import accuracy as evaluate_accuracy  # noqa: F401  (old name, one home)
 from .hardware import (PRECISION_ENV, PRECISIONS, cpu_supports_bfloat16, describe_setup,
                        pick_precision, pick_strategy)
@@ -184,7 +185,8 @@ def train(
         batch_size: digits per step (article 001: 50).
         lr: learning rate (``None`` = 1e-4); for ``improved`` the base rate.
         data: ``"auto"``, ``"mnist"``, ``"sample"`` or an :class:`MnistData`.
-        out: save the final model here (``.keras``), checkpoints beside it.
+        out: save the final model here (``.keras``, in float32 whatever the training
+            precision, so it runs on any CPU), checkpoints beside it.
         resume: continue from ``OUT.ckpt/`` if it holds finished epochs.
         seed: seeds the validation split, weights, shuffling, augmentation, dropout.
         verbose: 0 silent, 1 progress bar and a line per epoch, 2 lines only.
@@ -257,7 +259,9 @@ def train(
         model.fit(train_ds, validation_data=val_ds, epochs=epochs, initial_epoch=len(history),
                   steps_per_epoch=steps, shuffle=False, verbose=0, callbacks=callbacks)
     if target is not None:
-        save_atomic(model, target)
+        # The saved file computes in float32: a mixed_bfloat16 file cannot run on a CPU
+        # without bfloat16 kernels, and LiteRT/TF.js converters refuse it. Same weights.
+        save_atomic(float32_copy(model), target)
         manager.remove()
     test_accuracy = evaluate_accuracy(model, mnist.x_test, mnist.y_test)  # once, at the end
     if verbose:

@@ -19,7 +19,7 @@ import cnnlib
 import cnnlib.evaluate
 import keras
 
-from cnnlib import data, train
+from cnnlib import data, export, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -104,8 +104,14 @@ def test_improved_recipe_trains_and_saves(tiny, tmp_path):
     result = train.train("small", recipe="improved", epochs=1, data=tiny, out=out, verbose=0)
     assert out.exists() and not train.checkpoint_dir(out).exists()
     again = keras.models.load_model(out)
+    # saved in float32 whatever the training precision: same weights, runs on any CPU
+    assert {layer.dtype_policy.name for layer in again.layers} == {"float32"}
+    for saved, trained in zip(again.get_weights(), result.model.get_weights()):
+        np.testing.assert_array_equal(saved, trained)
     np.testing.assert_allclose(again.predict(tiny.x_test[:4], verbose=0),
-                               result.model.predict(tiny.x_test[:4], verbose=0), atol=1e-5)
+                               export.float32_copy(result.model).predict(tiny.x_test[:4],
+                                                                         verbose=0),
+                               atol=1e-5)
     assert "dropout" in [layer.name for layer in result.model.layers]
 
 
