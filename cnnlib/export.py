@@ -121,7 +121,7 @@ def bfloat16_runs() -> bool:
     return True
 
 
-def float32_copy(model: keras.Model) -> keras.Model:
+def float32_copy(model: keras.Model, keep_optimizer: bool = False) -> keras.Model:
     """The same network with every layer computing in float32, sharing no state.
 
     A ``mixed_bfloat16`` model keeps float32 variables and computes in
@@ -131,6 +131,9 @@ def float32_copy(model: keras.Model) -> keras.Model:
 
     Args:
         model: a Keras model, raw digits ``(N, 28, 28, 1)`` -> logits ``(N, 10)``.
+        keep_optimizer: also compile the copy with the same loss and a copy of the
+            model's optimizer and its state (step count, moments), so a saved copy
+            records how far training went.
 
     Returns:
         A new ``keras.Model`` with the same input and output shapes.
@@ -144,6 +147,17 @@ def float32_copy(model: keras.Model) -> keras.Model:
 
     copy = keras.models.clone_model(model, clone_function=as_float32)
     copy.set_weights([np.asarray(w, np.float32) for w in model.get_weights()])
+    optimizer = getattr(model, "optimizer", None)
+    if keep_optimizer and optimizer is not None and optimizer.built:
+        twin = optimizer.__class__.from_config(optimizer.get_config())
+        copy.compile(optimizer=twin, loss=model.loss)
+        twin.build(copy.trainable_variables)
+        if len(twin.variables) != len(optimizer.variables):
+            raise ValueError(f"cannot copy the optimizer of {model.name!r}: its copy has "
+                             f"{len(twin.variables)} variables, the original "
+                             f"{len(optimizer.variables)}")
+        for mine, theirs in zip(twin.variables, optimizer.variables):
+            mine.assign(theirs)
     return copy
 
 

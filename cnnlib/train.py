@@ -261,7 +261,7 @@ def train(
     if target is not None:
         # The saved file computes in float32: a mixed_bfloat16 file cannot run on a CPU
         # without bfloat16 kernels, and LiteRT/TF.js converters refuse it. Same weights.
-        save_atomic(float32_copy(model), target)
+        save_atomic(float32_copy(model, keep_optimizer=True), target)
         manager.remove()
     test_accuracy = evaluate_accuracy(model, mnist.x_test, mnist.y_test)  # once, at the end
     if verbose:

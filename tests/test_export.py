@@ -203,3 +203,17 @@ def test_litert_model_names_bad_files(tmp_path):
     (tmp_path / "text.tflite").write_text("not a model")
     with pytest.raises(export.ExportError, match="not a LiteRT model"):
         export.LiteRTModel(tmp_path / "text.tflite")
+
+
+def test_float32_copy_can_keep_the_optimizer_and_its_state(bf16_model, tmp_path):
+    """``train(out=...)`` saves ``float32_copy(model, keep_optimizer=True)``: the saved
+    file computes in float32 and still records how far training went (step count and
+    Adam's moments), as the trained model's own file would."""
+    copy = export.float32_copy(bf16_model, keep_optimizer=True)
+    assert {layer.dtype_policy.name for layer in copy.layers} == {"float32"}
+    assert int(copy.optimizer.iterations) == int(bf16_model.optimizer.iterations) > 0
+    for mine, theirs in zip(copy.optimizer.variables, bf16_model.optimizer.variables):
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+    copy.save(tmp_path / "m.keras")
+    again = keras.models.load_model(tmp_path / "m.keras")
+    assert int(again.optimizer.iterations) == int(bf16_model.optimizer.iterations)
