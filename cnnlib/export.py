@@ -5,13 +5,9 @@ CPUs with bfloat16 support) and gives **logits**. The runtimes a model is
 deployed to want something else: TF Lite/LiteRT cannot convert bfloat16 ops
 (``tf.BiasAdd`` on bf16 tensors is not supported), TensorFlow.js computes in
 float32, and a client wants probabilities. :func:`deployable_model` makes that
-model once, and every export starts from it:
+model once (:mod:`cnnlib.deployable`), and every export starts from it:
 
     raw digits float32 (N, 28, 28), pixels 0..255  ->  probabilities float32 (N, 10)
-
-It is the trained network rebuilt layer by layer in float32 with the *same
-weights* (the variables of a mixed-precision model are float32 already), with
-a softmax on top.
 
 Exports:
 
@@ -24,8 +20,8 @@ Exports:
 
 * :func:`export_for_serving`: the same SavedModel in TensorFlow Serving's
   versioned layout ``BASE/1/``, ``BASE/2/`` ... (e.g. ``models/digits/1/``).
-* :func:`export_tflite`: a LiteRT (TF Lite) flatbuffer, float32 or
-  **full-integer int8** (post-training quantization calibrated on
+* :func:`export_tflite` (in :mod:`cnnlib.litert`): a LiteRT (TF Lite) flatbuffer,
+  float32 or **full-integer int8** (post-training quantization calibrated on
   representative digits from the *training* set). The int8 model takes the raw
   pixels as ``uint8`` (0..255, exactly a digit's bytes) and answers quantized
   probabilities; :class:`LiteRTModel` runs either with LiteRT's interpreter
@@ -34,6 +30,9 @@ Exports:
 :func:`call_in_subprocess` proves a SavedModel needs none of this book's code:
 it runs :data:`CLIENT_SCRIPT`, which imports only TensorFlow and NumPy, in a
 separate Python process.
+
+The names of :mod:`cnnlib.deployable` and :mod:`cnnlib.litert` are importable
+from here as well (``cnnlib.export.float32_copy``, ``cnnlib.export.LiteRTModel``).
 
 Command line::
 
@@ -45,28 +44,29 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import warnings
 from pathlib import Path
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence
 
 import numpy as np
 
 from ._checks import int_in
+from .deployable import (  # noqa: F401  (re-exported: cnnlib.export.float32_copy, ...)
+    INPUT_NAME, ExportError, PathLike, _check_logits_model, _fresh_target, bfloat16_runs,
+    deployable_model, float32_copy)
+from .litert import (  # noqa: F401  (re-exported: cnnlib.export.LiteRTModel, ...)
+    REPRESENTATIVE_COUNT, LiteRTModel, _interpreter_class, export_tflite,
+    representative_digits, tflite_bytes)
 from .models import as_digit_batch
 
 import tensorflow as tf  # noqa: E402  (imported quietly by cnnlib/__init__)
 import keras  # noqa: E402
 
 SIGNATURE = "serving_default"
-INPUT_NAME = "digits"
 FORMATS = ("saved_model", "tflite", "tflite-int8")
-#: How many training digits calibrate the int8 quantization by default.
-REPRESENTATIVE_COUNT = 500
 
 #: The program a separate process runs to call a SavedModel: TensorFlow and NumPy only.
 #: argv: SAVEDMODEL_DIR DIGITS.npy ; prints JSON {"digit": [...], "probabilities": [[...]]}.
@@ -83,106 +83,6 @@ print(json.dumps({"digit": out["digit"].numpy().tolist(),
                   "probabilities": out["probabilities"].numpy().round(6).tolist()}))
 """
 
-PathLike = Union[str, os.PathLike]
-
-
-class ExportError(RuntimeError):
-    """Exporting or calling an exported model failed; the message says where and why."""
-
-
-# --------------------------------------------------------------------------- the model
-
-
-def _check_logits_model(model) -> None:
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    shape = model.output_shape
-    if isinstance(shape, list) or tuple(shape)[-1:] != (10,) or len(shape) != 2:
-        raise ExportError(f"the model outputs {shape}; expected (None, 10) logits")
-    in_shape = tuple(model.input_shape) if not isinstance(model.input_shape, list) else None
-    if in_shape not in ((None, 28, 28, 1), (None, 28, 28)):
-        raise ExportError(f"the model takes inputs of shape {model.input_shape}; expected "
-                          "raw digits (None, 28, 28, 1) or (None, 28, 28)")
-
-
-def bfloat16_runs() -> bool:
-    """Whether TensorFlow can run a bfloat16 convolution on this machine.
-
-    A ``mixed_bfloat16`` model can be *exported* anywhere (its float32 copy
-    never computes in bfloat16), but *running* it needs bfloat16 kernels:
-    oneDNN has them on CPUs with AVX512-BF16 or AMX, not on AVX2-only CPUs (or
-    under ``ONEDNN_MAX_CPU_ISA=AVX2``), where the call fails.
-    """
-    try:
-        x = tf.zeros((1, 4, 4, 1), tf.bfloat16)
-        tf.nn.conv2d(x, tf.zeros((3, 3, 1, 1), tf.bfloat16), 1, "SAME").numpy()
-    except Exception:  # noqa: BLE001  (AbortedError, NotFoundError, InvalidArgumentError)
-        return False
-    return True
-
-
-def float32_copy(model: keras.Model, keep_optimizer: bool = False) -> keras.Model:
-    """The same network with every layer computing in float32, sharing no state.
-
-    A ``mixed_bfloat16`` model keeps float32 variables and computes in
-    bfloat16; the copy has the same architecture and a copy of the same
-    weights, with the ``float32`` dtype policy in every layer. A float32 model
-    is copied as it is.
-
-    Args:
-        model: a Keras model, raw digits ``(N, 28, 28, 1)`` -> logits ``(N, 10)``.
-        keep_optimizer: also compile the copy with the same loss and a copy of the
-            model's optimizer and its state (step count, moments), so a saved copy
-            records how far training went.
-
-    Returns:
-        A new ``keras.Model`` with the same input and output shapes.
-    """
-    _check_logits_model(model)
-
-    def as_float32(layer):
-        config = layer.get_config()
-        config["dtype"] = "float32"
-        return layer.__class__.from_config(config)
-
-    copy = keras.models.clone_model(model, clone_function=as_float32)
-    copy.set_weights([np.asarray(w, np.float32) for w in model.get_weights()])
-    optimizer = getattr(model, "optimizer", None)
-    if keep_optimizer and optimizer is not None and optimizer.built:
-        twin = optimizer.__class__.from_config(optimizer.get_config())
-        copy.compile(optimizer=twin, loss=model.loss)
-        twin.build(copy.trainable_variables)
-        if len(twin.variables) != len(optimizer.variables):
-            raise ValueError(f"cannot copy the optimizer of {model.name!r}: its copy has "
-                             f"{len(twin.variables)} variables, the original "
-                             f"{len(optimizer.variables)}")
-        for mine, theirs in zip(twin.variables, optimizer.variables):
-            mine.assign(theirs)
-    return copy
-
-
-def deployable_model(model: keras.Model) -> keras.Model:
-    """The model every export starts from: float32 compute, raw digits in, probabilities out.
-
-    Args:
-        model: a trained Keras model (any precision policy), raw digits
-            ``(N, 28, 28, 1)`` 0..255 -> logits ``(N, 10)``, as
-            :func:`cnnlib.models.build_model` and :func:`cnnlib.train.train` make.
-
-    Returns:
-        ``keras.Model`` named ``"digits"``: input ``digits`` float32
-        ``(N, 28, 28)``, pixels 0..255 -> output ``probabilities`` float32
-        ``(N, 10)``. All its layers compute in float32. TensorFlow.js,
-        LiteRT and SavedModel exports are made from it.
-    """
-    core = float32_copy(model)
-    digits = keras.Input((28, 28), dtype="float32", name=INPUT_NAME)
-    x = digits
-    if len(core.input_shape) == 4:
-        x = keras.layers.Reshape((28, 28, 1), name="add_channel", dtype="float32")(x)
-    probs = keras.layers.Softmax(name="probabilities", dtype="float32")(core(x))
-    return keras.Model(digits, probs, name="digits")
-
 
 def _serving_function(deploy: keras.Model):
     @tf.function(input_signature=[tf.TensorSpec([None, 28, 28], tf.float32, name=INPUT_NAME)])
@@ -190,18 +90,6 @@ def _serving_function(deploy: keras.Model):
         probs = deploy(digits, training=False)
         return {"probabilities": probs, "digit": tf.argmax(probs, axis=1, output_type=tf.int32)}
     return serve
-
-
-def _fresh_target(path: PathLike, overwrite: bool, folder: bool) -> Path:
-    target = Path(path)
-    if target.exists():
-        if not overwrite:
-            raise ExportError(f"{target} already exists; pass overwrite=True to replace it")
-        if folder and not target.is_dir():
-            raise ExportError(f"{target} exists and is not a folder")
-        if not folder and target.is_dir():
-            raise ExportError(f"{target} is a folder; expected a file name like digits.tflite")
-    return target
 
 
 # --------------------------------------------------------------------------- SavedModel
@@ -332,157 +220,6 @@ def call_in_subprocess(path: PathLike, digits: np.ndarray, timeout: float = 180.
     except (json.JSONDecodeError, IndexError):
         raise ExportError(f"the process calling {path} printed no JSON: "
                           f"{done.stdout[-200:]!r}") from None
-
-
-# --------------------------------------------------------------------------- LiteRT
-
-
-def representative_digits(x_train: np.ndarray, count: int = REPRESENTATIVE_COUNT,
-                          seed: int = 0) -> np.ndarray:
-    """``count`` training digits drawn without replacement by ``seed``: float32 ``(count, 28, 28)``.
-
-    Int8 quantization measures the range of every tensor on these; they must
-    come from the training digits, never from the test digits it is scored on.
-    """
-    batch = as_digit_batch(x_train)[..., 0]
-    count = int_in(count, "count", 1, len(batch))
-    pick = np.random.default_rng(seed).choice(len(batch), count, replace=False)
-    return batch[np.sort(pick)]
-
-
-def tflite_bytes(model: keras.Model, representative: Optional[np.ndarray] = None) -> bytes:
-    """Convert the deployable model to a LiteRT flatbuffer.
-
-    Args:
-        model: a trained Keras model (any precision).
-        representative: ``None`` for a float32 model; training digits
-            ``(K, 28, 28)`` 0..255 for full-integer int8 (every op int8; input
-            uint8 raw pixels, output uint8 probabilities).
-
-    Returns:
-        The ``.tflite`` file's bytes.
-    """
-    deploy = deployable_model(model)
-    fn = tf.function(lambda digits: deploy(digits, training=False),
-                     input_signature=[tf.TensorSpec([None, 28, 28], tf.float32, name=INPUT_NAME)])
-    # Through a SavedModel: converting the traced function directly gave NaN for
-    # models loaded from .keras files (their variables were not frozen).
-    archive = keras.export.ExportArchive()
-    archive.track(deploy)
-    archive.add_endpoint(name="serve", fn=fn)
-    tmp = tempfile.TemporaryDirectory(prefix="cnnlib-tflite-")
-    archive.write_out(tmp.name, verbose=False)
-    converter = tf.lite.TFLiteConverter.from_saved_model(tmp.name, ["serve"])
-    if representative is not None:
-        reps = as_digit_batch(representative)[..., 0]
-
-        def calibration():
-            for digit in reps:
-                yield [digit[np.newaxis]]
-
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.representative_dataset = calibration
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        converter.inference_input_type = tf.uint8
-        converter.inference_output_type = tf.uint8
-    try:
-        from . import quiet_stderr  # the converter's C++ log lines go to fd 2
-
-        with warnings.catch_warnings(), quiet_stderr():
-            warnings.simplefilter("ignore", UserWarning)  # "Statistics for quantized inputs"
-            return converter.convert()
-    except Exception as err:  # noqa: BLE001  (the converter raises many kinds)
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ExportError(f"LiteRT conversion failed: {first}") from None
-    finally:
-        tmp.cleanup()
-
-
-def export_tflite(model: keras.Model, path: PathLike,
-                  representative: Optional[np.ndarray] = None,
-                  overwrite: bool = False) -> Path:
-    """Write :func:`tflite_bytes` to ``path`` (float32, or int8 given ``representative``)."""
-    target = _fresh_target(path, overwrite, folder=False)
-    data = tflite_bytes(model, representative)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    except OSError as err:
-        raise ExportError(f"cannot write {target}: {err.strerror or err}") from err
-    return target
-
-
-def _interpreter_class():
-    """LiteRT's ``Interpreter`` (``ai-edge-litert``, a dependency of cnnlib where it has
-    wheels); else TensorFlow's deprecated ``tf.lite.Interpreter``, the same runtime."""
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-    except ImportError:  # pragma: no cover  (platforms without ai-edge-litert wheels)
-        Interpreter = getattr(tf.lite, "Interpreter", None)
-        if Interpreter is None:
-            raise ImportError("LiteRT's interpreter is not installed: "
-                              "pip install ai-edge-litert") from None
-    return Interpreter
-
-
-class LiteRTModel:
-    """A ``.tflite`` digit model run with LiteRT's interpreter (``ai-edge-litert``).
-
-    Handles both kinds :func:`export_tflite` writes: float32 input/output, or
-    quantized uint8/int8 input/output (it quantizes the pixels and dequantizes
-    the probabilities with the file's own scale and zero point).
-
-    Args:
-        path: a ``.tflite`` file.
-        threads: CPU threads for the interpreter.
-    """
-
-    def __init__(self, path: PathLike, threads: int = 1):
-        self.path = Path(path)
-        if not self.path.is_file():
-            raise ExportError(f"{self.path}: no such .tflite file")
-        try:
-            self.interpreter = _interpreter_class()(model_path=str(self.path),
-                                                    num_threads=int_in(threads, "threads", 1))
-        except ValueError as err:
-            raise ExportError(f"{self.path}: not a LiteRT model ({err})") from None
-        self._in = self.interpreter.get_input_details()[0]
-        self._out = self.interpreter.get_output_details()[0]
-        self._batch = 0
-
-    @property
-    def input_dtype(self) -> np.dtype:
-        """What the file takes: ``float32`` (float model) or ``uint8``/``int8`` (int8 model)."""
-        return np.dtype(self._in["dtype"])
-
-    def probabilities(self, digits: np.ndarray) -> np.ndarray:
-        """Probabilities float32 ``(N, 10)`` of raw digits ``(N, 28, 28)`` 0..255."""
-        x = as_digit_batch(digits)[..., 0]
-        if self.input_dtype != np.float32:
-            scale, zero = self._in["quantization"]
-            info = np.iinfo(self.input_dtype)
-            x = np.clip(np.round(x / scale + zero), info.min, info.max).astype(self.input_dtype)
-        if len(x) == self._batch:
-            self.interpreter.set_tensor(self._in["index"], x)
-            self.interpreter.invoke()
-        else:  # a new batch size: allocate; the first call logs an XNNPACK INFO line
-            from . import quiet_stderr
-
-            self.interpreter.resize_tensor_input(self._in["index"], [len(x), 28, 28])
-            with quiet_stderr():
-                self.interpreter.allocate_tensors()
-                self.interpreter.set_tensor(self._in["index"], x)
-                self.interpreter.invoke()
-            self._batch = len(x)
-        out = self.interpreter.get_tensor(self._out["index"])
-        if out.dtype != np.float32:
-            scale, zero = self._out["quantization"]
-            out = (out.astype(np.float32) - zero) * scale
-        return out.astype(np.float32)
-
-    def predict(self, digits: np.ndarray) -> np.ndarray:
-        """The predicted digit ``(N,)`` of raw digits ``(N, 28, 28)``."""
-        return self.probabilities(digits).argmax(1)
 
 
 # --------------------------------------------------------------------------- command line
