@@ -58,7 +58,8 @@ def tflite_bytes(model: keras.Model, representative: Optional[np.ndarray] = None
     """
     deploy = deployable_model(model)
     fn = tf.function(lambda digits: deploy(digits, training=False),
-                     input_signature=[tf.TensorSpec([None, 28, 28], tf.float32, name=INPUT_NAME)])
+                     input_signature=[tf.TensorSpec([None, 28, 28], tf.float32, name=INPUT_NAME)],
+                     autograph=False)  # a plain call: nothing for AutoGraph to convert
     # Through a SavedModel: converting the traced function directly gave NaN for
     # models loaded from .keras files (their variables were not frozen).
     archive = keras.export.ExportArchive()

@@ -57,7 +57,8 @@ class DigitModel:
         self.max_batch = int_in(max_batch, "max_batch", 1)
         deploy = deployable_model(model)
         self._fn = tf.function(lambda x: deploy(x, training=False),
-                               input_signature=[tf.TensorSpec([None, 28, 28], tf.float32)])
+                               input_signature=[tf.TensorSpec([None, 28, 28], tf.float32)],
+                               autograph=False)
         if backend == "litert":
             self._flatbuffer = tflite_bytes(model)
             self._interpreters: dict = {}

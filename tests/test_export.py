@@ -205,10 +205,17 @@ def test_litert_model_names_bad_files(tmp_path):
         export.LiteRTModel(tmp_path / "text.tflite")
 
 
-def test_float32_copy_can_keep_the_optimizer_and_its_state(bf16_model, tmp_path):
+def test_float32_copy_can_keep_the_optimizer_and_its_state(mnist, tmp_path):
     """``train(out=...)`` saves ``float32_copy(model, keep_optimizer=True)``: the saved
     file computes in float32 and still records how far training went (step count and
     Adam's moments), as the trained model's own file would."""
+    keras.utils.set_random_seed(0)
+    bf16_model = build_model("small", init="he", seed=0,
+                             dtype="mixed_bfloat16" if BF16 else None)
+    bf16_model.compile(keras.optimizers.Adam(1e-3),
+                       keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    bf16_model.fit(mnist.x_train[:96, ..., None].astype("float32"), mnist.y_train[:96],
+                   batch_size=32, epochs=1, verbose=0)
     copy = export.float32_copy(bf16_model, keep_optimizer=True)
     assert {layer.dtype_policy.name for layer in copy.layers} == {"float32"}
     assert int(copy.optimizer.iterations) == int(bf16_model.optimizer.iterations) > 0
