@@ -7,10 +7,26 @@ silenced with ``TF_CPP_MIN_LOG_LEVEL`` alone, and they differ between machines.
 We point fd 2 at ``/dev/null`` while TensorFlow loads and runs its first op,
 then restore it, so a notebook prints the same thing on every run.
 
-Submodules (import the one you need)::
+Submodules (import the one you need), in the order the book meets them::
 
-    cnnlib.data      load_mnist(): full MNIST or the 5,000-digit offline sample
-    cnnlib.viz       figures of digits, filters and feature maps
+    cnnlib.data        load_mnist(): full MNIST (IDX folder, Keras cache, download)
+                       or the 5,000-digit offline sample (idx, mnist_npz: file formats)
+    cnnlib.viz         figures of digits, filters and feature maps
+    cnnlib.ops         reference conv2d / max_pool2d / output sizes in NumPy
+    cnnlib.anim        kernel-free animations (to_jshtml) of a sliding window
+    cnnlib.widgets     ipywidgets explorers for a live kernel
+    cnnlib.models      the two articles' networks, logits and probabilities
+    cnnlib.train       train(): the loop; its parts: hardware (precision, devices),
+                       pipeline (tf.data, augmentation), recipes, checkpoints,
+                       progress; cli_train is `python -m cnnlib.train`
+    cnnlib.evaluate    accuracy, confusion matrix, mistakes
+    cnnlib.results     the stored full-MNIST record of bench/full_mnist.py
+    cnnlib.digits      preparing any picture the MNIST way (pictures: reading files)
+    cnnlib.predict     predictions for picture files (`python -m cnnlib.predict`)
+    cnnlib.activations feature maps and filters of a trained network
+    cnnlib.export      float32 deployable model, SavedModel, LiteRT (deployable, litert)
+    cnnlib.serve       the HTTP prediction service (serve_app, serve_parse, serve_batch)
+    cnnlib.webmodel    the small network's weights for the web page's draw-a-digit box
 """
 from __future__ import annotations
 
