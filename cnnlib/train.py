@@ -54,7 +54,7 @@ import numpy as np
 from . import data as cdata
 from .checkpoints import (CheckpointManager, Checkpointer, TrainError, check_writable,
                           checkpoint_dir, save_atomic)
-from .export import float32_copy
+from .deployable import float32_copy
 from .evaluate import accuracy as evaluate_accuracy  # noqa: F401  (old name, one home)
 from .hardware import (PRECISION_ENV, PRECISIONS, cpu_supports_bfloat16, describe_setup,
                        pick_precision, pick_strategy)

@@ -121,7 +121,7 @@ def export(outdir: Union[str, os.PathLike], seed: int = 0) -> Path:
     result = train_small(seed)
     info = {"arch": "small", "epochs": 3, "lr": 1e-3, "seed": seed, "precision": "float32",
             "data": result.data_name, "test_accuracy": round(float(result.test_accuracy), 4)}
-    from .export import float32_copy
+    from .deployable import float32_copy
 
     doc = weights_document(float32_copy(result.model), info)  # float32 whatever it trained in
     target = out / FILENAME
