@@ -1,0 +1,105 @@
+"""Pieces every ``cnnlib`` subcommand uses: argument types, help layout, error
+reporting.
+
+Argument types check a flag's value while argparse parses it, before
+TensorFlow is imported, so a mistake answers at once, as one line naming the
+flag and the value (exit status 2). :func:`run_reporting` runs the work and
+turns an error cnnlib explains (:class:`CnnlibError`, ``ValueError``,
+``TypeError``, ``OSError``) into one line on standard error (exit status 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+from typing import Callable
+
+from . import errors, files
+
+#: Exit statuses of every subcommand.
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class HelpFormatter(
+    argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter
+):
+    """Shows each flag's default (unless it is None or a switch's False) and keeps the
+    examples' line breaks."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default in (None, False) or action.default is argparse.SUPPRESS:
+            return action.help or ""
+        return super()._get_help_string(action) or ""
+
+
+def number(
+    kind: Callable, example: str, low=None, high=None, low_open=False, high_open=False
+) -> Callable[[str], float]:
+    """An argparse type: ``kind(text)`` within ``low..high``, else a message with
+    ``example``."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected {example}, got {text!r}"
+            ) from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"expected {example}, got {text!r}")
+        bad_low = low is not None and (value <= low if low_open else value < low)
+        bad_high = high is not None and (value >= high if high_open else value > high)
+        if bad_low or bad_high:
+            raise argparse.ArgumentTypeError(f"expected {example}, got {text!r}")
+        return value
+
+    return parse
+
+
+def existing_file(text: str) -> str:
+    """An argparse type: a file that exists (not a folder)."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder, expected a file")
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {text!r}")
+    return text
+
+
+def writable_path(text: str, suffix: str = "") -> str:
+    """A path whose folder exists and is writable (and, with ``suffix``, that ends in
+    it)."""
+    path = Path(text)
+    if suffix and path.suffix != suffix:
+        raise argparse.ArgumentTypeError(f"expected a {suffix} file name, got {text!r}")
+    problem = files.write_problem(path)
+    if problem:
+        raise argparse.ArgumentTypeError(f"cannot write {text!r}: {problem}")
+    return text
+
+
+def fail(message: str) -> int:
+    """Print ``error: message`` on standard error; return :data:`EXIT_FAILED`."""
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    return EXIT_FAILED
+
+
+def run_reporting(work: Callable[[], int]) -> int:
+    """``work()``, with an error cnnlib explains printed as one line (exit status 1).
+
+    Ctrl+C ends it with status 130 and one line, no traceback.
+    """
+    try:
+        return work()
+    except (errors.CnnlibError, ValueError, TypeError, OSError) as err:
+        text = str(err).strip() or type(err).__name__
+        return fail(
+            text.splitlines()[0]
+            if len(text.splitlines()) == 1
+            else " ".join(line.strip() for line in text.splitlines())
+        )
+    except KeyboardInterrupt:
+        print("stopped (Ctrl+C)", file=sys.stderr)
+        return 130

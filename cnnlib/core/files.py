@@ -1,0 +1,124 @@
+"""Writing files and folders so that a reader never sees half of one.
+
+:func:`atomic_write` and :func:`atomic_folder` give a temporary path in the
+target's own folder; when the ``with`` block succeeds the content is flushed
+to disk (fsync) and renamed over the target in one step, so a crash, a full
+disk or Ctrl-C leaves either the old file or the new one, never a mixture.
+The new file's permissions follow the umask, as ``open()`` would give them.
+Checkpoints, downloads, exports and the web page's weights all write this way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterator, Optional, Union
+
+PathLike = Union[str, os.PathLike]
+
+
+def current_umask() -> int:
+    """The process's umask (read without changing it for longer than a moment)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def fsync_path(path: PathLike, directory: bool = False) -> None:
+    """Flush ``path`` (a file, or a folder's entries with ``directory=True``) to
+    disk."""
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_problem(target: PathLike) -> Optional[str]:
+    """Why a file cannot be created at ``target`` (``None`` if it can): a parent
+    that is a file, a missing folder, or a folder without write permission."""
+    folder = Path(target).parent if str(Path(target).parent) else Path(".")
+    for parent in (folder, *folder.parents):
+        if parent.exists() and not parent.is_dir():
+            return f"{str(parent)!r} is a file, not a folder"
+    if not folder.is_dir():
+        return f"folder {str(folder)!r} does not exist"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"folder {str(folder)!r} is not writable"
+    return None
+
+
+def _fsync_tree(root: Path) -> None:
+    for folder, _, names in os.walk(root):
+        for name in names:
+            fsync_path(Path(folder) / name)
+        fsync_path(folder, directory=True)
+
+
+@contextlib.contextmanager
+def atomic_write(target: PathLike, suffix: str = "") -> Iterator[Path]:
+    """Yield a temporary file path beside ``target``; on success rename it over
+    ``target``.
+
+    Write the whole content to the yielded path inside the block (any writer:
+    ``model.save(tmp)``, ``tmp.write_bytes(...)``). ``suffix`` keeps the file
+    name ending some writers insist on (``".keras"``). On an exception the
+    temporary file is removed and ``target`` is untouched.
+
+    Raises:
+        OSError: the folder is missing or not writable, or the disk is full.
+    """
+    target = Path(target)
+    fd, name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=f".tmp{suffix}", dir=target.parent
+    )
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp made it 0600
+        fsync_path(tmp)
+        os.replace(tmp, target)
+        fsync_path(target.parent, directory=True)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+@contextlib.contextmanager
+def atomic_folder(target: PathLike, replace: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder beside ``target``; on success rename it to ``target``.
+
+    Fill the folder inside the block. ``replace=True`` lets an existing
+    ``target`` folder be replaced (it is removed only once the new one is
+    complete); otherwise an existing ``target`` is an error. Permissions of
+    the folder follow the umask.
+
+    Raises:
+        FileExistsError: ``target`` exists and ``replace`` is False.
+        OSError: the folder cannot be written.
+    """
+    target = Path(target)
+    if target.exists() and not replace:
+        raise FileExistsError(f"{target} already exists")
+    tmp = Path(
+        tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    )
+    try:
+        yield tmp
+        os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp made it 0700
+        _fsync_tree(tmp)
+        old = None
+        if target.exists():
+            old = target.with_name(f".{target.name}.old-{os.getpid()}.tmp")
+            os.rename(target, old)
+        os.rename(tmp, target)
+        fsync_path(target.parent, directory=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,239 @@
+"""Tests of cnnlib.core.cli: the argument types, help layout and error reporting every
+``cnnlib`` subcommand uses. The types are checked through a real argparse parser,
+as a user meets them: a bad value is one line naming the flag and the value, exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import os
+
+import pytest
+
+from cnnlib.core import cli, errors
+
+
+def parser_with(**types) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cnnlib test", formatter_class=cli.HelpFormatter)
+    for flag, kind in types.items():
+        p.add_argument(f"--{flag}", type=kind)
+    return p
+
+
+def usage_error(parser: argparse.ArgumentParser, argv: list[str], capsys) -> str:
+    """The last stderr line of a refused command line (asserting exit status 2)."""
+    with pytest.raises(SystemExit) as info:
+        parser.parse_args(argv)
+    assert info.value.code == cli.EXIT_USAGE == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    return err[-1]
+
+
+def test_exit_statuses():
+    assert (cli.EXIT_OK, cli.EXIT_FAILED, cli.EXIT_USAGE) == (0, 1, 2)
+
+
+# --------------------------------------------------------------------------
+# number
+# --------------------------------------------------------------------------
+LR = cli.number(
+    float, "a learning rate 0 < lr < 1, e.g. 1e-4", 0, 1, low_open=True, high_open=True
+)
+EPOCHS = cli.number(int, "a whole number of epochs >= 1, e.g. 10", low=1)
+
+
+def test_number_parses_values_in_range():
+    p = parser_with(lr=LR, epochs=EPOCHS)
+    args = p.parse_args(["--lr", "1e-4", "--epochs", "3"])
+    assert args.lr == 1e-4 and args.epochs == 3 and type(args.epochs) is int
+    assert EPOCHS("1") == 1 and LR("0.999") == 0.999
+
+
+@pytest.mark.parametrize(
+    "flag, text",
+    [
+        ("lr", "0"),
+        ("lr", "1"),
+        ("lr", "-1e-3"),
+        ("lr", "abc"),
+        ("lr", "nan"),
+        ("lr", "inf"),
+        ("lr", ""),
+        ("epochs", "0"),
+        ("epochs", "2.5"),
+        ("epochs", "ten"),
+    ],
+)
+def test_number_refuses_with_the_flag_the_example_and_the_value(flag, text, capsys):
+    line = usage_error(parser_with(lr=LR, epochs=EPOCHS), [f"--{flag}={text}"], capsys)
+    example = "e.g. 1e-4" if flag == "lr" else "e.g. 10"
+    assert line.startswith(f"cnnlib test: error: argument --{flag}: expected ")
+    assert example in line and line.endswith(f"got {text!r}")
+
+
+def test_number_bounds_are_closed_unless_said_open():
+    closed = cli.number(float, "0..1", 0, 1)
+    assert closed("0") == 0.0 and closed("1") == 1.0
+    for text in ("-0.01", "1.01"):
+        with pytest.raises(
+            argparse.ArgumentTypeError, match=rf"expected 0\.\.1, got '{text}'"
+        ):
+            closed(text)
+
+
+# --------------------------------------------------------------------------
+# existing_file
+# --------------------------------------------------------------------------
+def test_existing_file_gives_back_the_text(tmp_path):
+    f = tmp_path / "m.keras"
+    f.write_bytes(b"x")
+    assert cli.existing_file(str(f)) == str(f)
+
+
+def test_existing_file_refuses_a_missing_file_and_a_folder(tmp_path, capsys):
+    p = parser_with(model=cli.existing_file)
+    missing = str(tmp_path / "nope.keras")
+    assert usage_error(p, ["--model", missing], capsys).endswith(
+        f"argument --model: no such file: {missing!r}"
+    )
+    assert usage_error(p, ["--model", str(tmp_path)], capsys).endswith(
+        f"argument --model: {str(tmp_path)!r} is a folder, expected a file"
+    )
+
+
+# --------------------------------------------------------------------------
+# writable_path
+# --------------------------------------------------------------------------
+def test_writable_path_accepts_a_new_file_in_a_folder_that_exists(
+    tmp_path, monkeypatch
+):
+    assert cli.writable_path(str(tmp_path / "new.keras"), ".keras") == str(
+        tmp_path / "new.keras"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert (
+        cli.writable_path("here.keras", ".keras") == "here.keras"
+    )  # the current folder
+    assert cli.writable_path(str(tmp_path / "any.name")) == str(tmp_path / "any.name")
+
+
+def test_writable_path_refuses_the_wrong_suffix(tmp_path):
+    with pytest.raises(
+        argparse.ArgumentTypeError,
+        match=r"expected a \.keras file name, "
+        r"got '.*model\.h5'",
+    ):
+        cli.writable_path(str(tmp_path / "model.h5"), ".keras")
+
+
+def test_writable_path_refuses_a_missing_folder(tmp_path):
+    target = tmp_path / "no" / "such" / "m.keras"
+    with pytest.raises(argparse.ArgumentTypeError) as info:
+        cli.writable_path(str(target), ".keras")
+    assert str(info.value) == (
+        f"cannot write {str(target)!r}: folder {str(target.parent)!r} does not exist"
+    )
+
+
+def test_writable_path_refuses_a_file_in_place_of_a_folder(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    target = blocker / "sub" / "m.keras"
+    with pytest.raises(argparse.ArgumentTypeError) as info:
+        cli.writable_path(str(target), ".keras")
+    assert str(info.value) == (
+        f"cannot write {str(target)!r}: {str(blocker)!r} is a file, not a folder"
+    )
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into any folder")
+def test_writable_path_refuses_a_read_only_folder(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(argparse.ArgumentTypeError, match="is not writable"):
+            cli.writable_path(str(folder / "m.keras"), ".keras")
+    finally:
+        folder.chmod(0o755)
+
+
+def test_writable_path_in_a_parser_is_a_usage_error(tmp_path, capsys):
+    p = parser_with(out=lambda text: cli.writable_path(text, ".keras"))
+    line = usage_error(p, ["--out", str(tmp_path / "gone" / "m.keras")], capsys)
+    assert "argument --out: cannot write" in line and "does not exist" in line
+
+
+# --------------------------------------------------------------------------
+# run_reporting and fail
+# --------------------------------------------------------------------------
+def test_run_reporting_returns_the_works_status():
+    assert cli.run_reporting(lambda: 0) == 0
+    assert cli.run_reporting(lambda: 7) == 7
+
+
+def _raise(err: BaseException):
+    def work() -> int:
+        raise err
+
+    return work
+
+
+@pytest.mark.parametrize(
+    "err, line",
+    [
+        (
+            errors.CnnlibError("the model file is damaged"),
+            "error: the model file is damaged",
+        ),
+        (
+            ValueError("lr must be 0 < lr < 1, got 5"),
+            "error: lr must be 0 < lr < 1, got 5",
+        ),
+        (TypeError("paths must be a list"), "error: paths must be a list"),
+        (
+            OSError(errno.ENOSPC, "No space left on device"),
+            "error: [Errno 28] No space left on device",
+        ),
+        (ValueError("first line\n  second line\n"), "error: first line second line"),
+        (errors.CnnlibError(""), "error: CnnlibError"),
+    ],
+)
+def test_run_reporting_turns_an_explained_error_into_one_line(err, line, capsys):
+    assert cli.run_reporting(_raise(err)) == cli.EXIT_FAILED
+    out, stderr = capsys.readouterr()
+    assert out == "" and stderr == line + "\n"
+
+
+def test_run_reporting_ends_ctrl_c_with_130_and_one_line(capsys):
+    assert cli.run_reporting(_raise(KeyboardInterrupt())) == 130
+    assert capsys.readouterr().err == "stopped (Ctrl+C)\n"
+
+
+def test_run_reporting_lets_a_bug_through():
+    """An error cnnlib does not explain (a bug) keeps its traceback."""
+    with pytest.raises(ZeroDivisionError):
+        cli.run_reporting(lambda: 1 // 0)
+
+
+def test_fail_prints_one_error_line(capsys):
+    assert cli.fail("no model") == 1
+    assert capsys.readouterr().err == "error: no model\n"
+
+
+# --------------------------------------------------------------------------
+# HelpFormatter
+# --------------------------------------------------------------------------
+def test_help_shows_real_defaults_and_keeps_line_breaks():
+    p = argparse.ArgumentParser(
+        prog="x",
+        formatter_class=cli.HelpFormatter,
+        epilog="examples:\n  x --epochs 3\n  x --quiet",
+    )
+    p.add_argument("--epochs", type=int, default=10, help="passes over the digits")
+    p.add_argument("--out", help="where to save")  # default None
+    p.add_argument("--quiet", action="store_true", help="say less")  # default False
+    text = " ".join(p.format_help().split())
+    assert "passes over the digits (default: 10)" in text
+    assert "where to save (default" not in text and "say less (default" not in text
+    assert "examples:\n  x --epochs 3\n  x --quiet" in p.format_help()
