@@ -1,0 +1,46 @@
+"""The book's networks and what a trained one does.
+
+    build_model("small" | "large")   article 000's / 001's network in Keras
+    LowLevelCNN(arch)                the same with tf.Variable and tf.nn ops
+    logits / probabilities           running a model on raw digits (N, 28, 28) 0..255
+    accuracy, confusion_matrix       how well it reads them
+    feature_maps, conv_filters       looking inside it (chapter 8)
+    load_model(path)                 a .keras file, loaded safely
+    predict_image / predict_files    pictures -> Prediction (digit, probability)
+
+Modules: :mod:`.architectures` and :mod:`.inputs` (no TensorFlow), :mod:`.networks`,
+:mod:`.inference`, :mod:`.evaluate`, :mod:`.inside`, :mod:`.files`, :mod:`.predict`,
+:mod:`.cli` (``cnnlib predict``).
+"""
+
+from ..core.lazy import public_api
+
+__getattr__, __dir__, __all__ = public_api(
+    __name__,
+    {
+        "architectures": [
+            "ARCHS",
+            "DTYPES",
+            "INITS",
+            "SPECS",
+            "ArchSpec",
+            "check_arch",
+        ],
+        "inputs": ["as_digit_batch"],
+        "networks": ["LowLevelCNN", "build_model", "float32_copy", "layer_table"],
+        "inference": ["accuracy", "logits", "predict_labels", "probabilities"],
+        "evaluate": ["N_CLASSES", "confusion_matrix", "most_confused"],
+        "inside": [
+            "MAP_LAYERS",
+            "channel_scores",
+            "check_layer",
+            "conv_filters",
+            "conv_layer_names",
+            "feature_maps",
+            "map_layer_names",
+            "top_activating",
+        ],
+        "files": ["ModelLoadError", "load_model"],
+        "predict": ["Prediction", "predict_digits", "predict_files", "predict_image"],
+    },
+)

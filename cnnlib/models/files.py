@@ -1,0 +1,72 @@
+"""Loading a ``.keras`` model file safely: :func:`load_model`, :class:`ModelLoadError`.
+
+Models are loaded with Keras ``safe_mode=True``: a ``.keras`` file from
+someone else cannot run arbitrary Python code (``Lambda`` layers holding
+pickled code are refused).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from ..core import errors, files
+from ..core.tf import keras
+
+
+class ModelLoadError(errors.CnnlibError, RuntimeError):
+    """A model file could not be loaded; the message names it and says why."""
+
+
+def load_model(path: files.PathLike, safe_mode: bool = True) -> keras.Model:
+    """Load a ``.keras`` model, refusing unsafe code unless told otherwise.
+
+    Args:
+        path: a ``.keras`` file (as saved by ``model.save`` or ``cnnlib.train``).
+        safe_mode: keep Keras' safe mode on (default): a file that needs to
+            deserialize arbitrary Python code (a ``Lambda`` layer) is refused.
+            Turn it off only for files you made yourself.
+
+    Returns:
+        The model.
+
+    Raises:
+        ModelLoadError: missing file, not a ``.keras`` archive, unsafe content,
+            or any other loading failure; the message names the file.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise ModelLoadError(f"{p}: no such model file")
+    if p.is_dir():
+        raise ModelLoadError(
+            f"{p}: is a folder; expected a .keras file "
+            "(a SavedModel folder is loaded with tf.saved_model.load)"
+        )
+    if p.suffix != ".keras" or not zipfile.is_zipfile(p):
+        raise ModelLoadError(
+            f"{p}: not a .keras model file (expected a .keras zip archive)"
+        )
+    try:
+        model = keras.models.load_model(p, safe_mode=safe_mode, compile=False)
+    except ValueError as err:
+        text = str(err)
+        if "safe_mode" in text or "unsafe" in text.lower():
+            raise ModelLoadError(
+                f"{p}: refused by Keras safe mode: the file contains Python code "
+                "(a Lambda layer) that would run when loaded. Load it with "
+                "safe_mode=False only if you trust whoever made it."
+            ) from None
+        raise ModelLoadError(
+            f"{p}: cannot load the model ({text.splitlines()[0]})"
+        ) from None
+    except Exception as err:  # noqa: BLE001  (Keras raises many kinds; name the file)
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ModelLoadError(f"{p}: cannot load the model ({first})") from None
+    shape = (
+        tuple(model.output_shape) if not isinstance(model.output_shape, list) else None
+    )
+    if shape is None or shape[-1] != 10:
+        raise ModelLoadError(
+            f"{p}: the model outputs {model.output_shape}; expected (None, 10) logits"
+        )
+    return model

@@ -1,0 +1,92 @@
+"""A recipe's Keras objects: learning-rate schedule, optimizer, loss, metric, compile.
+
+learning_rate_schedule(recipe, lr, steps_per_epoch, epochs)   a number or a schedule
+make_optimizer(recipe, lr, steps_per_epoch, epochs)           Adam or AdamW
+make_loss(recipe)                                             cross-entropy on logits
+compile_model(model, recipe, lr, steps_per_epoch, epochs)
+"""
+
+from __future__ import annotations
+
+from typing import Union
+
+from ..core.tf import keras
+from . import recipes
+
+#: How Keras runs each training step (measured with bench/train_speed.py):
+#: XLA was slower on CPU for these networks.
+COMPILE_OPTIONS = {"jit_compile": False, "steps_per_execution": 1}
+
+
+def learning_rate_schedule(
+    recipe: Union[str, recipes.Recipe], lr: float, steps_per_epoch: int, epochs: int
+):
+    """The learning rate of ``recipe``: a number, or a Keras schedule (step -> rate).
+
+    With ``peak_factor == 1`` (article): ``lr`` at every step. Otherwise
+    (improved) ``lr`` is the base rate: it rises linearly over the first epoch
+    to ``peak_factor * lr``, then falls along a cosine to 0 at the last step.
+    """
+    recipe = recipes.get_recipe(recipe)
+    if recipe.peak_factor == 1.0:
+        return lr
+    total = steps_per_epoch * epochs
+    warmup = min(steps_per_epoch, max(total - 1, 0))
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=lr,
+        decay_steps=max(total - warmup, 1),
+        alpha=0.0,
+        warmup_target=lr * recipe.peak_factor,
+        warmup_steps=warmup,
+    )
+
+
+def make_optimizer(
+    recipe: Union[str, recipes.Recipe], lr: float, steps_per_epoch: int, epochs: int
+) -> keras.optimizers.Optimizer:
+    """``recipe``'s optimizer: AdamW when it has weight decay, else Adam, on its
+    schedule."""
+    recipe = recipes.get_recipe(recipe)
+    rate = learning_rate_schedule(recipe, lr, steps_per_epoch, epochs)
+    if recipe.weight_decay:
+        return keras.optimizers.AdamW(
+            learning_rate=rate, weight_decay=recipe.weight_decay
+        )
+    return keras.optimizers.Adam(learning_rate=rate)
+
+
+def make_loss(
+    recipe: Union[str, recipes.Recipe],
+) -> tuple[keras.losses.Loss, keras.metrics.Metric]:
+    """``(loss, accuracy metric)`` of ``recipe``: softmax cross-entropy on the logits,
+    with one-hot labels and label smoothing when the recipe smooths."""
+    recipe = recipes.get_recipe(recipe)
+    if recipe.one_hot:
+        return (
+            keras.losses.CategoricalCrossentropy(
+                from_logits=True, label_smoothing=recipe.label_smoothing
+            ),
+            keras.metrics.CategoricalAccuracy(name="accuracy"),
+        )
+    return (
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
+    )
+
+
+def compile_model(
+    model: keras.Model,
+    recipe: Union[str, recipes.Recipe],
+    lr: float,
+    steps_per_epoch: int,
+    epochs: int,
+) -> None:
+    """Compile ``model`` with ``recipe``'s optimizer, loss (on logits) and accuracy
+    metric."""
+    loss, metric = make_loss(recipe)
+    model.compile(
+        optimizer=make_optimizer(recipe, lr, steps_per_epoch, epochs),
+        loss=loss,
+        metrics=[metric],
+        **COMPILE_OPTIONS,
+    )

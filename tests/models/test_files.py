@@ -1,0 +1,68 @@
+"""cnnlib.models.files: loading a .keras file safely, and naming every bad file."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cnnlib import models
+from cnnlib.core.tf import keras
+
+
+def test_load_model_uses_safe_mode(tmp_path):
+    inp = keras.Input((28, 28, 1))
+    doubled = keras.layers.Lambda(lambda t: t * 2.0)(inp)
+    out = keras.layers.Dense(10)(keras.layers.Flatten()(doubled))
+    path = tmp_path / "lambda.keras"
+    keras.Model(inp, out).save(path)
+    with pytest.raises(
+        models.ModelLoadError, match=r"lambda\.keras: refused by Keras safe mode"
+    ):
+        models.load_model(path)
+    assert models.load_model(path, safe_mode=False).output_shape == (None, 10)
+
+
+def test_load_model_names_bad_files(tmp_path):
+    with pytest.raises(models.ModelLoadError, match=r"no\.keras: no such model file"):
+        models.load_model(tmp_path / "no.keras")
+    fake = tmp_path / "fake.keras"
+    fake.write_text("not a zip")
+    with pytest.raises(
+        models.ModelLoadError, match=r"fake\.keras: not a \.keras model file"
+    ):
+        models.load_model(fake)
+    folder = tmp_path / "saved.keras"
+    folder.mkdir()
+    with pytest.raises(models.ModelLoadError, match=r"saved\.keras: is a folder"):
+        models.load_model(folder)
+
+
+def test_load_model_refuses_a_model_that_does_not_give_ten_logits(tmp_path):
+    inp = keras.Input((28, 28, 1))
+    path = tmp_path / "five.keras"
+    keras.Model(inp, keras.layers.Dense(5)(keras.layers.Flatten()(inp))).save(path)
+    with pytest.raises(
+        models.ModelLoadError,
+        match=r"five\.keras: the model outputs "
+        r"\(None, 5\); expected \(None, 10\)",
+    ):
+        models.load_model(path)
+
+
+def test_reloaded_model_predicts_the_same(ridge_model, mnist, tmp_path):
+    path = tmp_path / "ridge.keras"
+    ridge_model.save(path)
+    again = models.load_model(path)
+    assert again is not ridge_model and again.name == "ridge"
+    np.testing.assert_allclose(
+        models.probabilities(again, mnist.x_test[:50]),
+        models.probabilities(ridge_model, mnist.x_test[:50]),
+        atol=1e-6,
+    )
+
+
+def test_model_load_error_is_a_cnnlib_error():
+    from cnnlib.core import CnnlibError
+
+    assert issubclass(models.ModelLoadError, CnnlibError)
+    assert issubclass(models.ModelLoadError, RuntimeError)

@@ -1,0 +1,227 @@
+"""``cnnlib train``: exit 2 for usage mistakes (checked before TensorFlow loads), 1 for
+failures while running (one ``error:`` line), 0 when the model is saved.
+
+The successful run is a real ``python -m cnnlib train`` on a pseudo-terminal, as
+a reader sees it: tqdm's bar is drawn, and every epoch line starts on a line of
+its own (the old bug: ``... cost 2.012Epoch: 1 cost = 2.012``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import re
+import struct
+import subprocess
+import sys
+import termios
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from cnnlib import cli, training
+from cnnlib.core.tf import keras
+
+from .terminal import screen
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_on_a_terminal(args: list[str], timeout: float = 300) -> tuple[int, str]:
+    """``python -m cnnlib ARGS``, stdout and stderr on a 100x40 pty: (status, text)."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+    env = {**os.environ, "COLUMNS": "100", "LINES": "40", "TERM": "xterm"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cnnlib", *args],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+    )
+    os.close(slave)
+    chunks = []
+    try:
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the other side closed
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        status = proc.wait(timeout=timeout)
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+    return status, b"".join(chunks).decode("utf-8", "replace")
+
+
+@pytest.mark.slow
+def test_training_on_a_terminal_saves_the_model_and_keeps_epoch_lines_whole(tmp_path):
+    out = tmp_path / "small.keras"
+    status, raw = run_on_a_terminal(
+        [
+            "train",
+            "--out",
+            str(out),
+            "--arch",
+            "small",
+            "--epochs",
+            "2",
+            "--lr",
+            "1e-3",
+            "--batch-size",
+            "25",
+            "--data",
+            "sample",
+            "--validation-split",
+            "0.9",
+        ]
+    )
+    assert status == 0, raw[-3000:]
+    # the bar was drawn on the terminal, before each epoch's line
+    for epoch in (1, 2):
+        before = raw.split(f"Epoch: {epoch} cost")[0].rsplit("Epoch:", 1)[-1]
+        assert re.search(rf"epoch {epoch}/2:\s+\d+%\|", before), before[-300:]
+    lines = [line for line in screen(raw) if line]
+    epoch_lines = [line for line in lines if "Epoch:" in line]
+    pattern = r"Epoch: (\d) cost = \d+\.\d{3}  validation accuracy: \d\.\d{3}"
+    glued = [line for line in epoch_lines if not re.fullmatch(pattern, line)]
+    assert not glued, f"an epoch line shares its line with something else: {glued}"
+    assert [line.split()[1] for line in epoch_lines] == ["1", "2"]
+    assert "%|" not in "\n".join(lines)  # the bar is gone once training ends
+    assert lines[-3].startswith("Trained on: MNIST sample")
+    assert re.fullmatch(r"Setup: .*, precision \S+; [\d,]+ images/s", lines[-2])
+    assert re.fullmatch(
+        rf"Saved {re.escape(str(out))} \(test accuracy 0\.\d{{4}}, "
+        r"scored once at the end\)",
+        lines[-1],
+    )
+    assert "Traceback" not in raw
+    model = keras.models.load_model(out)
+    assert model.name == "small_cnn"
+    assert not training.checkpoint_dir(out).exists()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--epochs", "0"], "--epochs: expected a whole number >= 1, got '0'"),
+        (["--epochs", "ten"], "--epochs: expected a whole number >= 1, got 'ten'"),
+        (
+            ["--lr", "-1"],
+            "--lr: expected a learning rate between 0 and 1, such as 1e-4, got '-1'",
+        ),
+        (
+            ["--lr", "fast"],
+            "--lr: expected a learning rate between 0 and 1, such as 1e-4, got 'fast'",
+        ),
+        (["--lr", "nan"], "got 'nan'"),
+        (["--arch", "medium"], "--arch: invalid choice: 'medium'"),
+        (["--recipe", "best"], "--recipe: invalid choice: 'best'"),
+        (["--data", "imagenet"], "--data: invalid choice: 'imagenet'"),
+        (["--batch-size", "0"], "--batch-size: expected a whole number >= 1, got '0'"),
+        (["--seed", "-1"], "--seed: expected a whole number >= 0, got '-1'"),
+        (
+            ["--validation-split", "1"],
+            "--validation-split: expected a fraction 0 <= f < 1",
+        ),
+        (["--precision", "fp16"], "--precision: invalid choice: 'fp16'"),
+    ],
+)
+def test_bad_values_exit_2_naming_the_flag(argv, message, capsys, tmp_path):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["train", *argv, "--out", str(tmp_path / "m.keras")])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: cnnlib train") and message in err
+
+
+@pytest.mark.parametrize(
+    "out, message",
+    [
+        (
+            "{tmp}/no/such/m.keras",
+            "cannot write '{tmp}/no/such/m.keras': folder "
+            "'{tmp}/no/such' does not exist",
+        ),
+        (
+            "{tmp}/file/m.keras",
+            "cannot write '{tmp}/file/m.keras': '{tmp}/file' is a file, not a folder",
+        ),
+        ("{tmp}/m.h5", "expected a .keras file name, got '{tmp}/m.h5'"),
+        (
+            "{tmp}/ro/m.keras",
+            "cannot write '{tmp}/ro/m.keras': folder '{tmp}/ro' is not writable",
+        ),
+    ],
+)
+def test_an_out_that_cannot_be_written_exits_2_before_tensorflow_loads(
+    out, message, tmp_path
+):
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "ro").chmod(0o555)
+    code = textwrap.dedent("""
+        import sys
+        from cnnlib import cli
+        try:
+            cli.main(sys.argv[1:])
+        except SystemExit as stop:
+            print("EXIT", stop.code, "tensorflow" in sys.modules)
+    """)
+    argv = ["train", "--out", out.format(tmp=tmp_path), "--arch", "small"]
+    if out.startswith("{tmp}/ro") and os.geteuid() == 0:
+        pytest.skip("root may write into a read-only folder")
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.stdout.strip() == "EXIT 2 False", done.stderr  # TensorFlow never loaded
+    assert done.stderr.startswith("usage: cnnlib train")
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"cnnlib train: error: argument --out: {message.format(tmp=tmp_path)}"
+    )
+
+
+def test_a_failure_while_running_exits_1_in_one_line(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code = cli.main(
+        [
+            "train",
+            "--out",
+            str(tmp_path / "m.keras"),
+            "--arch",
+            "small",
+            "--data",
+            "sample",
+            "--log-dir",
+            str(blocker / "tb"),
+        ]
+    )
+    assert code == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        f"error: --log-dir '{blocker / 'tb'}' cannot be a folder of TensorBoard "
+        f"logs: '{blocker}' is a file\n"
+    )
+    assert not (tmp_path / "m.keras").exists()
+
+
+def test_help_names_the_recipes_defaults(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["train", "--help"])
+    assert info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "default: the recipe's (large)" in text and "--resume" in text
+    assert f"{training.IMPROVED.peak_factor:g} x LR" in text
