@@ -1,0 +1,50 @@
+"""Deploying a trained network: one float32 model, exported for every runtime
+(chapter 9).
+
+    deployable_model(model)          float32, raw digits (N, 28, 28) in, probabilities
+                                     out
+    export_for_serving(model, base)  SavedModel in TF Serving's layout BASE/VERSION/
+    export_tflite(model, path)       LiteRT float32, or int8 with representative_digits
+    LiteRTModel(path)                run a .tflite file
+    write_web_weights(outdir)        the small network's weights for the web page
+
+Modules: :mod:`.deployable`, :mod:`.saved_model`, :mod:`.litert`,
+:mod:`.calibration` (no TensorFlow), :mod:`.web`, :mod:`.cli` (``cnnlib export``,
+``cnnlib web-weights``).
+"""
+
+from ..core.lazy import public_api
+
+__getattr__, __dir__, __all__ = public_api(
+    __name__,
+    {
+        "deployable": [
+            "INPUT_NAME",
+            "ExportError",
+            "check_logits_model",
+            "deployable_model",
+            "fresh_target",
+        ],
+        "saved_model": [
+            "CLIENT_SCRIPT",
+            "SIGNATURE",
+            "call_in_subprocess",
+            "describe_signature",
+            "export_for_serving",
+            "export_saved_model",
+            "load_signature",
+            "serving_function",
+        ],
+        "litert": ["LiteRTModel", "export_tflite", "interpreter_class", "tflite_bytes"],
+        "calibration": ["REPRESENTATIVE_COUNT", "representative_digits"],
+        "web": [
+            "FILENAME",
+            "FORMAT",
+            "LAYERS",
+            "SHAPES",
+            "load_web_weights",
+            "weights_document",
+            "write_web_weights",
+        ],
+    },
+)

@@ -1,0 +1,154 @@
+"""``cnnlib export`` and ``cnnlib web-weights``: a trained model for other runtimes."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..core import cli
+from ..data import mnist
+from . import calibration
+
+FORMATS = ("saved_model", "tflite", "tflite-int8")
+
+EXPORT_EXAMPLES = """examples:
+  cnnlib export small.keras models/digits                  (-> models/digits/1/)
+  cnnlib export small.keras digits.tflite --format tflite
+  cnnlib export small.keras digits_int8.tflite --format tflite-int8 --data sample
+"""
+WEB_EXAMPLES = """examples:
+  cnnlib web-weights _static/webmodel
+"""
+
+
+def add_parsers(subparsers) -> None:
+    """Add ``export`` and ``web-weights`` to ``subparsers``."""
+    p = subparsers.add_parser(
+        "export",
+        formatter_class=cli.HelpFormatter,
+        epilog=EXPORT_EXAMPLES,
+        help="export a .keras model as a SavedModel (TF Serving) or a LiteRT file",
+        description="Export a .keras digit model (any training precision) as a float32 "
+        "SavedModel in TF Serving's layout OUT/VERSION/, or as a LiteRT file "
+        "(float32, or full-integer int8 calibrated on training digits).",
+    )
+    p.add_argument(
+        "model",
+        type=cli.existing_file,
+        help="a .keras model file (loaded with safe_mode=True)",
+    )
+    p.add_argument(
+        "out",
+        help="saved_model: the model's base folder (e.g. models/digits; "
+        "the SavedModel goes to OUT/VERSION/); tflite: the .tflite file",
+    )
+    p.add_argument("--format", choices=FORMATS, default="saved_model")
+    p.add_argument(
+        "--version",
+        type=cli.number(int, "a whole number >= 1", low=1),
+        default=None,
+        help="saved_model: version number; default: the next free",
+    )
+    p.add_argument(
+        "--data",
+        choices=mnist.SOURCES,
+        default="auto",
+        help="tflite-int8: where the representative training digits come from",
+    )
+    p.add_argument(
+        "--representative",
+        default=calibration.REPRESENTATIVE_COUNT,
+        type=cli.number(int, "a whole number >= 1", low=1),
+        help="tflite-int8: how many training digits calibrate the quantization",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing .tflite file or SavedModel version",
+    )
+    p.set_defaults(run=run_export)
+
+    w = subparsers.add_parser(
+        "web-weights",
+        formatter_class=cli.HelpFormatter,
+        epilog=WEB_EXAMPLES,
+        help="write the small network's weights for the web page's draw-a-digit box",
+        description="Write OUTDIR/small.json, the weights of the reference small "
+        "network (article 000's, 3 epochs on the offline sample; trained once, "
+        "then taken from the cache) for the book's web page.",
+    )
+    w.add_argument(
+        "outdir", help="folder to write small.json into (e.g. _static/webmodel)"
+    )
+    w.add_argument(
+        "--seed", type=cli.number(int, "a whole number >= 0", low=0), default=0
+    )
+    w.set_defaults(run=run_web_weights)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Export as ``args`` say; 0 when written, 1 with one line when something failed."""
+
+    def work() -> int:
+        from ..models import files
+        from . import litert, saved_model
+
+        model = files.load_model(args.model)
+        if args.format == "saved_model":
+            folder = saved_model.export_for_serving(
+                model,
+                args.out,
+                args.version,
+                overwrite=args.overwrite,
+                flag="--overwrite",
+            )
+            for line in saved_model.describe_signature(folder):
+                print(line)
+            print(
+                f"Exported {args.model} to {folder} (TF Serving: --model_base_path="
+                f"{Path(args.out).resolve()})"
+            )
+            return cli.EXIT_OK
+        reps = None
+        if args.format == "tflite-int8":
+            data = mnist.load_mnist(args.data, verbose=True)
+            reps = calibration.representative_digits(
+                data.x_train, args.representative, what="--representative"
+            )
+            print(f"Calibrating int8 on {len(reps)} training digits of {data.name}")
+        path = litert.export_tflite(
+            model, args.out, reps, overwrite=args.overwrite, flag="--overwrite"
+        )
+        kind = "full-integer int8" if reps is not None else "float32"
+        print(
+            f"Exported {args.model} to {path}: LiteRT {kind}, "
+            f"{path.stat().st_size:,} bytes"
+        )
+        return cli.EXIT_OK
+
+    return cli.run_reporting(work)
+
+
+def run_web_weights(args: argparse.Namespace) -> int:
+    """Write the web page's weights; 0 when written, 1 with one line when something
+    failed."""
+
+    def work() -> int:
+        import json
+
+        from . import web
+
+        print(
+            "Taking the reference small network (trained once, about a minute, then "
+            "cached)...",
+            flush=True,
+        )
+        path = web.write_web_weights(args.outdir, seed=args.seed)
+        info = json.loads(path.read_text())["info"]
+        print(
+            f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB): small network, "
+            f"{info['data']}, test accuracy {info['test_accuracy']:.3f}"
+        )
+        return cli.EXIT_OK
+
+    return cli.run_reporting(work)

@@ -1,0 +1,151 @@
+"""Article 000's small network for the web page: trained at build time, run in the
+browser.
+
+The book's page for chapter 7 lets a reader draw a digit and watch the small
+network answer, with no Python kernel: ``_static/cnn-book.js`` runs the forward
+pass in plain JavaScript (a mirror of :mod:`cnnlib.ops`). Its weights come
+from here, written before ``jupyter-book build .``::
+
+    cnnlib web-weights _static/webmodel
+
+takes the reference small network of chapters 7-9
+(:func:`cnnlib.training.reference_network`: trained once, then cached) and
+writes ``OUTDIR/small.json``: the float32 weights of every layer (base64 of
+little-endian float32, about 0.55 MB), their shapes, and what the model was
+trained on. The folder is git-ignored: it is build output.
+:func:`load_web_weights` reads the file back.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from .. import training
+from ..core import files
+from ..data import mnist
+from ..models import networks
+
+FORMAT = "cnnlib-webmodel-1"
+FILENAME = "small.json"
+#: Layers whose weights the page needs, in the order of the forward pass.
+LAYERS = ("conv1", "conv2", "dense1", "logits")
+#: Kernel shapes of article 000's small network, the one the page's JavaScript runs.
+SHAPES = {
+    "conv1": (5, 5, 1, 6),
+    "conv2": (5, 5, 6, 16),
+    "dense1": (7 * 7 * 16, 128),
+    "logits": (128, 10),
+}
+
+
+def _encode(array: np.ndarray) -> str:
+    return base64.b64encode(np.ascontiguousarray(array, dtype="<f4").tobytes()).decode(
+        "ascii"
+    )
+
+
+def _decode(text: str, shape: Sequence[int]) -> np.ndarray:
+    flat = np.frombuffer(base64.b64decode(text), dtype="<f4")
+    if flat.size != int(np.prod(shape)):
+        raise ValueError(
+            f"weights hold {flat.size} numbers, the shape {tuple(shape)} needs "
+            f"{int(np.prod(shape))}"
+        )
+    return flat.reshape(shape).astype(np.float32)
+
+
+def weights_document(model, info: Optional[dict] = None) -> dict:
+    """The JSON document the page loads, from a Keras ``small`` model.
+
+    Args:
+        model: a ``keras.Model`` built by ``build_model("small")`` (float32 or
+            mixed precision; the weights are written as float32).
+        info: what to record about the model (data, epochs, accuracy).
+
+    Returns:
+        ``{"format", "pixel_scale", "layers": [{"name", "kernel_shape",
+        "kernel", "bias"}], "info"}``; kernels keep Keras' layouts
+        (conv ``(kh, kw, C_in, C_out)``, dense ``(inputs, units)``).
+    """
+    names = [layer.name for layer in model.layers]
+    missing = [name for name in LAYERS if name not in names]
+    if missing:
+        raise ValueError(
+            f"the model has no layer(s) {missing}; expected the small network's "
+            f"layers {list(LAYERS)}, got {names}"
+        )
+    layers = []
+    for name in LAYERS:
+        kernel, bias = (
+            np.asarray(v, dtype=np.float32) for v in model.get_layer(name).get_weights()
+        )
+        if kernel.shape != SHAPES[name]:
+            raise ValueError(
+                f"layer {name!r} has a kernel of shape {kernel.shape}; the small "
+                f"network's is {SHAPES[name]} (got a different architecture?)"
+            )
+        layers.append(
+            {
+                "name": name,
+                "kernel_shape": list(kernel.shape),
+                "kernel": _encode(kernel),
+                "bias_shape": list(bias.shape),
+                "bias": _encode(bias),
+            }
+        )
+    return {
+        "format": FORMAT,
+        "pixel_scale": float(mnist.PIXEL_SCALE),
+        "layers": layers,
+        "info": dict(info or {}),
+    }
+
+
+def load_web_weights(path: files.PathLike) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``{layer name: (kernel, bias)}`` from a file :func:`write_web_weights` wrote."""
+    doc = json.loads(Path(path).read_text())
+    if doc.get("format") != FORMAT:
+        raise ValueError(
+            f"{path}: expected format {FORMAT!r}, got {doc.get('format')!r}"
+        )
+    return {
+        layer["name"]: (
+            _decode(layer["kernel"], layer["kernel_shape"]),
+            _decode(layer["bias"], layer["bias_shape"]),
+        )
+        for layer in doc["layers"]
+    }
+
+
+def write_web_weights(
+    outdir: files.PathLike, seed: int = 0, printer: Callable[[str], None] = print
+) -> Path:
+    """Write ``outdir/small.json`` from the reference small network; returns its path.
+
+    The network comes from :func:`cnnlib.training.reference_network` (trained
+    on the offline sample, or loaded from the cache when an earlier run
+    trained it with the same settings and data).
+
+    Raises:
+        OSError: ``outdir`` cannot be created or written.
+    """
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    result = training.reference_network(seed=seed, printer=printer)
+    info = {
+        "arch": "small",
+        "seed": seed,
+        "data": result.data_name,
+        "test_accuracy": round(float(result.test_accuracy), 4),
+        **{k: v for k, v in training.REFERENCE_SETTINGS.items() if k != "data"},
+    }
+    doc = weights_document(networks.float32_copy(result.model), info)
+    target = out / FILENAME
+    with files.atomic_write(target) as tmp:
+        tmp.write_text(json.dumps(doc, separators=(",", ":")))
+    return target
