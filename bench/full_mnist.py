@@ -3,16 +3,19 @@
 Trains on full MNIST read from the four original IDX files (``--data DIR`` or
 ``$CNNLIB_MNIST_DIR``; checked by SHA-256), holding out 5,000 of the 60,000
 training digits for validation (as article 001's ``read_data_sets`` did; here
-the 5,000 are drawn per digit class by ``cnnlib.train``'s ``validation_split``
+the 5,000 are drawn per digit class by ``cnnlib.training.train``'s ``validation_split``
 with the run's seed), and scores the 10,000 test digits ONCE, after the last
 epoch. Per-epoch monitoring uses the validation digits only. Runs:
 
-``article``   article 001's network and recipe: large net, Adam 1e-4, batch 50, 10 epochs
+``article``   article 001's network and recipe: large net, Adam 1e-4, batch 50,
+              10 epochs
 ``improved``  the book's improved recipe on the same network (augmentation, dropout,
-              label smoothing, AdamW, warm-up + cosine), batch 50, base rate 1e-4, 10 epochs
-``small``     article 000's network (6/16/128) with the book's recipe for it (chapter 7):
-              Adam 1e-3, batch 50, no regularisation, 10 epochs (article 000's own
-              code is a gist that is not in its text; it reports "99%")
+              label smoothing, AdamW, warm-up + cosine), batch 50, base rate 1e-4,
+              10 epochs
+``small``     article 000's network (6/16/128) with the book's recipe for it
+              (chapter 7): Adam 1e-3, batch 50, no regularisation, 10 epochs
+              (article 000's own code is a gist that is not in its text; it
+              reports "99%")
 
 Each finished run is merged into the record at once (``--out``, default
 ``chapters/results/full_mnist.json``), so runs may be made one per process and
@@ -20,10 +23,12 @@ a killed run loses only itself. "Time to 99%" is the training time up to the
 end of the first epoch whose VALIDATION accuracy is >= 0.990 (the test digits
 are never looked at per epoch).
 
-    python bench/full_mnist.py --data ../shared/data/mnist              # all three runs
+    python bench/full_mnist.py --data ../shared/data/mnist  # all three runs
     python bench/full_mnist.py --data ../shared/data/mnist --runs small --epochs 1
-    python bench/full_mnist.py --data ../shared/data/mnist --runs article --seed 1  # a repeat
+    # a repeat:
+    python bench/full_mnist.py --data ../shared/data/mnist --runs article --seed 1
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,32 +45,52 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-import cnnlib  # noqa: F401  (imports TensorFlow quietly)
 from cnnlib import data as cdata
-from cnnlib import train as ctrain
-
-import tensorflow as tf  # noqa: E402
+from cnnlib import training as ctrain
+from cnnlib.core.tf import tf
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "chapters" / "results" / "full_mnist.json"
 N_VALIDATION = 5_000  # article 001: 55,000 train / 5,000 validation
-TARGET = 0.990        # the accuracy "time to 99%" is measured against
+TARGET = 0.990  # the accuracy "time to 99%" is measured against
 
 RUNS = {
-    "article": {"arch": "large", "recipe": "article", "epochs": 10, "batch_size": 50, "lr": 1e-4,
-                "target": 0.990, "about": "article 001's network and recipe"},
-    "improved": {"arch": "large", "recipe": "improved", "epochs": 10, "batch_size": 50,
-                 "lr": 1e-4, "target": 0.995, "about": "the book's improved recipe, large net"},
-    "small": {"arch": "small", "recipe": "article", "epochs": 10, "batch_size": 50, "lr": 1e-3,
-              "target": 0.990, "about": "article 000's network, Adam 1e-3 (chapter 7)"},
+    "article": {
+        "arch": "large",
+        "recipe": "article",
+        "epochs": 10,
+        "batch_size": 50,
+        "lr": 1e-4,
+        "target": 0.990,
+        "about": "article 001's network and recipe",
+    },
+    "improved": {
+        "arch": "large",
+        "recipe": "improved",
+        "epochs": 10,
+        "batch_size": 50,
+        "lr": 1e-4,
+        "target": 0.995,
+        "about": "the book's improved recipe, large net",
+    },
+    "small": {
+        "arch": "small",
+        "recipe": "article",
+        "epochs": 10,
+        "batch_size": 50,
+        "lr": 1e-3,
+        "target": 0.990,
+        "about": "article 000's network, Adam 1e-3 (chapter 7)",
+    },
 }
 TRAIN_KEYS = ("arch", "recipe", "epochs", "batch_size", "lr")
 
 
 def validation_fraction(y: np.ndarray, n: int, seed: int) -> float:
-    """The ``validation_split`` nearest ``n / len(y)`` that holds out exactly ``n`` digits.
+    """The ``validation_split`` nearest ``n / len(y)`` that holds out exactly ``n``
+    digits.
 
-    ``cnnlib.train`` rounds the share of every digit class separately, so
+    ``cnnlib.training`` rounds the share of every digit class separately, so
     ``5000 / 60000`` holds out 5,001 of full MNIST; a fraction a hair away
     holds out exactly 5,000 (found by scanning outward in steps of 1e-8).
     """
@@ -89,11 +114,20 @@ def cpu_model() -> str:
 
 def git_commit() -> str:
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no",
-                                "cnnlib", "bench"], cwd=ROOT, capture_output=True, text=True,
-                               check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "cnnlib", "bench"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head + (" (with uncommitted changes to cnnlib/ or bench/)" if dirty else "")
@@ -107,21 +141,38 @@ def first_epoch_at(history: list[dict], target: float) -> Optional[int]:
     return None
 
 
-def run_one(name: str, mnist: cdata.MnistData, epochs: Optional[int], seed: int,
-            command: str) -> dict:
+def run_one(
+    name: str, mnist: cdata.MnistData, epochs: Optional[int], seed: int, command: str
+) -> dict:
     spec = dict(RUNS[name])
     if epochs is not None:
         spec["epochs"] = epochs
     fraction = validation_fraction(mnist.y_train, N_VALIDATION, seed)
-    print(f"== {name}: {spec['about']}: " + ", ".join(f"{k}={spec[k]}" for k in TRAIN_KEYS),
-          flush=True)
+    print(
+        f"== {name}: {spec['about']}: "
+        + ", ".join(f"{k}={spec[k]}" for k in TRAIN_KEYS),
+        flush=True,
+    )
     t0 = time.perf_counter()
-    result = ctrain.train(**{k: spec[k] for k in TRAIN_KEYS}, data=mnist, seed=seed, verbose=2,
-                          validation_split=fraction, printer=lambda s: print(s, flush=True))
+    result = ctrain.train(
+        **{k: spec[k] for k in TRAIN_KEYS},
+        data=mnist,
+        seed=seed,
+        verbose=2,
+        validation_split=fraction,
+        printer=lambda s: print(s, flush=True),
+    )
     seconds = time.perf_counter() - t0
-    history = [{"epoch": h.epoch, "cost": round(h.cost, 5), "val_cost": round(h.val_cost, 5),
-                "val_accuracy": round(h.val_accuracy, 5), "seconds": round(h.seconds, 1)}
-               for h in result.history]
+    history = [
+        {
+            "epoch": h.epoch,
+            "cost": round(h.cost, 5),
+            "val_cost": round(h.val_cost, 5),
+            "val_accuracy": round(h.val_accuracy, 5),
+            "seconds": round(h.seconds, 1),
+        }
+        for h in result.history
+    ]
     reached = first_epoch_at(history, TARGET)
     record = {
         "run": name,
@@ -140,8 +191,9 @@ def run_one(name: str, mnist: cdata.MnistData, epochs: Optional[int], seed: int,
         "seconds": round(seconds, 1),
         "images_per_second": round(result.images_per_second, 1),
         "val_epoch_99": reached,
-        "seconds_to_val_99": (round(sum(h["seconds"] for h in history[:reached]), 1)
-                              if reached else None),
+        "seconds_to_val_99": (
+            round(sum(h["seconds"] for h in history[:reached]), 1) if reached else None
+        ),
         "setup": result.setup,
         "cpu": cpu_model(),
         "cpu_cores": os.cpu_count(),
@@ -151,10 +203,13 @@ def run_one(name: str, mnist: cdata.MnistData, epochs: Optional[int], seed: int,
         "command": command,
         "finished": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
-    print(f"== {name}: test accuracy {record['test_accuracy']:.4f} "
-          f"(target {spec['target']}), {seconds:,.0f} s, "
-          f"{record['images_per_second']:,.0f} images/s, validation >= {TARGET} "
-          f"at epoch {reached}", flush=True)
+    print(
+        f"== {name}: test accuracy {record['test_accuracy']:.4f} "
+        f"(target {spec['target']}), {seconds:,.0f} s, "
+        f"{record['images_per_second']:,.0f} images/s, validation >= {TARGET} "
+        f"at epoch {reached}",
+        flush=True,
+    )
     return record
 
 
@@ -170,21 +225,35 @@ def merge_into(out: Path, record: dict) -> None:
     if out.exists():
         doc = json.loads(out.read_text())
     if record["seed"] != 0:
-        short = {k: record[k] for k in ("seed", "test_accuracy", "seconds", "images_per_second",
-                                        "commit", "command", "finished")}
+        short = {
+            k: record[k]
+            for k in (
+                "seed",
+                "test_accuracy",
+                "seconds",
+                "images_per_second",
+                "commit",
+                "command",
+                "finished",
+            )
+        }
         short["val_accuracy"] = record["history"][-1]["val_accuracy"]
         repeats = doc.setdefault("repeats", {}).setdefault(record["run"], {})
         repeats[str(record["seed"])] = short
-        doc["repeats"][record["run"]] = dict(sorted(repeats.items(), key=lambda kv: int(kv[0])))
+        doc["repeats"][record["run"]] = dict(
+            sorted(repeats.items(), key=lambda kv: int(kv[0]))
+        )
         _write(out, doc)
         return
     doc["note"] = (
         "Trained on full MNIST's 60,000 training digits minus 5,000 held out for "
         "validation (per class, by the seed); per-epoch figures are on the validation "
         "digits; the 10,000 test digits were scored once, after the last epoch. "
-        "images_per_second: training digits per second over the epochs after the first. "
+        "images_per_second: training digits per second over the epochs after the "
+        "first. "
         "val_epoch_99 / seconds_to_val_99: the first epoch whose validation accuracy "
-        f"was >= {TARGET}, and the training seconds up to its end.")
+        f"was >= {TARGET}, and the training seconds up to its end."
+    )
     doc["runs"][record["run"]] = record
     doc["runs"] = {k: doc["runs"][k] for k in RUNS if k in doc["runs"]}
     _write(out, doc)
@@ -199,15 +268,29 @@ def _write(out: Path, doc: dict) -> None:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--runs", default="article,improved,small",
-                   help="comma-separated runs: " + ", ".join(RUNS))
-    p.add_argument("--epochs", type=int, default=None,
-                   help="override every run's epochs (default: each recipe's own, 10)")
-    p.add_argument("--seed", type=int, default=0,
-                   help="0 (default) writes THE run of each recipe; another seed is stored as "
-                        "a repeat, to show the spread between seeds")
-    p.add_argument("--data", default=None,
-                   help=f"folder of the four MNIST IDX files (default ${cdata.MNIST_DIR_ENV})")
+    p.add_argument(
+        "--runs",
+        default="article,improved,small",
+        help="comma-separated runs: " + ", ".join(RUNS),
+    )
+    p.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="override every run's epochs (default: each recipe's own, 10)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="0 (default) writes THE run of each recipe; another seed is stored as "
+        "a repeat, to show the spread between seeds",
+    )
+    p.add_argument(
+        "--data",
+        default=None,
+        help=f"folder of the four MNIST IDX files (default ${cdata.MNIST_DIR_ENV})",
+    )
     p.add_argument("--out", default=str(DEFAULT_OUT), help="the JSON record to update")
     args = p.parse_args(argv)
     names = [n.strip() for n in args.runs.split(",") if n.strip()]
@@ -225,9 +308,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except cdata.DatasetError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    command = "python " + " ".join(shlex.quote(a) for a in
-                                   ["bench/full_mnist.py", *(argv if argv is not None
-                                                             else sys.argv[1:])])
+    command = "python " + " ".join(
+        shlex.quote(a)
+        for a in ["bench/full_mnist.py", *(argv if argv is not None else sys.argv[1:])]
+    )
     for name in names:
         record = run_one(name, mnist, args.epochs, args.seed, command)
         merge_into(Path(args.out), record)

@@ -20,6 +20,7 @@ once and cached for every page, are reported on a separate line.
 ``--strict`` exits with status 1 when a page is over the goal. This is a
 benchmark: it prints figures; no test asserts on them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,16 +38,33 @@ from book_toc import toc_docs  # noqa: E402  (one _toc.yml parser for tests and 
 
 GOAL = 2_000_000  # bytes per page
 #: Files a page's script fetches when the page holds the element (chapter 7's
-#: draw-a-digit box loads the network's weights written by cnnlib.webmodel).
+#: draw-a-digit box loads the network's weights written by `cnnlib web-weights`).
 FETCHED = {"cnn-draw-digit": "_static/webmodel/small.json"}
 
 
 def build(out: Path) -> Path:
     """The README's build: the page network's weights first, then the book."""
-    subprocess.run([sys.executable, "-m", "cnnlib.webmodel", str(ROOT / "_static" / "webmodel")],
-                   check=True, capture_output=True, text=True, cwd=ROOT)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cnnlib",
+            "web-weights",
+            str(ROOT / "_static" / "webmodel"),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     exe = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(ROOT), "--path-output", str(out)]
+    cmd = [
+        str(exe) if exe.exists() else "jupyter-book",
+        "build",
+        str(ROOT),
+        "--path-output",
+        str(out),
+    ]
     subprocess.run(cmd, check=True, capture_output=True, text=True)
     return out / "_build" / "html"
 
@@ -59,7 +77,10 @@ def page_weight(html_dir: Path, doc: str) -> dict:
     path = html_dir / f"{doc}.html"
     text = path.read_text(encoding="utf-8")
     raw = text.encode("utf-8")
-    inline = sum(len(m.group(0)) for m in re.finditer(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\\\s]+", text))
+    inline = sum(
+        len(m.group(0))
+        for m in re.finditer(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\\\s]+", text)
+    )
     images: dict[Path, bytes] = {}
     for src in re.findall(r'<img[^>]+src="([^"]+)"', text):
         if src.startswith(("data:", "http://", "https://")):
@@ -72,11 +93,22 @@ def page_weight(html_dir: Path, doc: str) -> dict:
             images[html_dir / rel] = (html_dir / rel).read_bytes()
     fetched = sum(len(b) for p, b in images.items() if "_images" not in p.parts)
     image_bytes = sum(len(b) for b in images.values()) - fetched
-    zipped = len(gzip.compress(raw)) + sum(len(gzip.compress(b)) for b in images.values())
+    zipped = len(gzip.compress(raw)) + sum(
+        len(gzip.compress(b)) for b in images.values()
+    )
     anims = len(re.findall(r'<img id="_anim_img', text))
     frames = sum(int(n) for n in re.findall(r"var frames = new Array\((\d+)\);", text))
-    return {"doc": doc, "html": len(raw), "inline": inline, "images": image_bytes,
-            "fetched": fetched, "total": len(raw) + image_bytes + fetched, "gzip": zipped, "anims": anims, "frames": frames}
+    return {
+        "doc": doc,
+        "html": len(raw),
+        "inline": inline,
+        "images": image_bytes,
+        "fetched": fetched,
+        "total": len(raw) + image_bytes + fetched,
+        "gzip": zipped,
+        "anims": anims,
+        "frames": frames,
+    }
 
 
 def shared_assets(html_dir: Path) -> int:
@@ -86,8 +118,12 @@ def shared_assets(html_dir: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--html", type=Path, help="an existing build (default: build the book now)")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a page is over 2 MB")
+    parser.add_argument(
+        "--html", type=Path, help="an existing build (default: build the book now)"
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1 when a page is over 2 MB"
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -100,23 +136,51 @@ def main(argv: list[str] | None = None) -> int:
                 missing.append(doc)
         shared = shared_assets(html_dir)
 
-    head = ("page", "html", "inline data", "images", "fetched", "page total", "gzip", "anims/frames",
-            "< 2 MB")
-    table = [head] + [(
-        r["doc"].rsplit("/", 1)[-1], mb(r["html"]), mb(r["inline"]), mb(r["images"]), mb(r["fetched"]),
-        mb(r["total"]), mb(r["gzip"]), f"{r['anims']}/{r['frames']}",
-        "yes" if r["total"] < GOAL else "NO") for r in rows]
+    head = (
+        "page",
+        "html",
+        "inline data",
+        "images",
+        "fetched",
+        "page total",
+        "gzip",
+        "anims/frames",
+        "< 2 MB",
+    )
+    table = [head] + [
+        (
+            r["doc"].rsplit("/", 1)[-1],
+            mb(r["html"]),
+            mb(r["inline"]),
+            mb(r["images"]),
+            mb(r["fetched"]),
+            mb(r["total"]),
+            mb(r["gzip"]),
+            f"{r['anims']}/{r['frames']}",
+            "yes" if r["total"] < GOAL else "NO",
+        )
+        for r in rows
+    ]
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
     for n, row in enumerate(table):
-        print("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
-                        for i, (cell, w) in enumerate(zip(row, widths))))
+        print(
+            "  ".join(
+                cell.ljust(w) if i == 0 else cell.rjust(w)
+                for i, (cell, w) in enumerate(zip(row, widths))
+            )
+        )
         if n == 0:
             print("  ".join("-" * w for w in widths))
-    print(f"\nshared theme files on disk (_static/, searchindex.js; cached, a page loads only some): {mb(shared)}")
+    print(
+        "\nshared theme files on disk (_static/, searchindex.js; cached, a page "
+        f"loads only some): {mb(shared)}"
+    )
     if rows:
         heaviest = max(rows, key=lambda r: r["total"])
-        print(f"heaviest page: {heaviest['doc']} at {mb(heaviest['total'])} "
-              f"= {heaviest['total'] / GOAL:.2f} x the 2 MB goal")
+        print(
+            f"heaviest page: {heaviest['doc']} at {mb(heaviest['total'])} "
+            f"= {heaviest['total'] / GOAL:.2f} x the 2 MB goal"
+        )
     if missing:
         print(f"not built (listed in _toc.yml, no page): {', '.join(missing)}")
     over = [r["doc"] for r in rows if r["total"] >= GOAL]

@@ -1,12 +1,14 @@
-"""Prediction service speed: cnnlib.serve (Starlette on uvicorn) against the old http.server one.
+"""Prediction service speed: cnnlib.serve (Starlette on uvicorn) against the old
+http.server one.
 
 The new service runs once with each of uvicorn's HTTP parsers (h11, the default,
-and httptools). The old service (``cnnlib/serve.py`` as of commit :data:`OLD_COMMIT`: Python's
-``http.server``, one eager Keras call per request under a lock) is taken from
-git into a temporary module; nothing of it stays in the library. Both serve the
-same trained small network from a ``.keras`` file, each in its own process on
-127.0.0.1, one after the other; this process runs 16 client threads, each with
-a keep-alive connection, that post:
+and httptools). The old service (``cnnlib/serve.py`` as of commit
+:data:`OLD_COMMIT`: Python's ``http.server``, one eager Keras call per request
+under a lock) runs from that commit's whole ``cnnlib`` package, extracted with
+``git archive`` into a temporary folder; nothing of it stays in the library. Both
+serve the same trained small network from a ``.keras`` file, each in its own
+process on 127.0.0.1, one after the other; this process runs 16 client threads,
+each with a keep-alive connection, that post:
 
 * pictures: 28x28 MNIST-style PNG files (``POST /predict``, ``image/png``), and
 * JSON: ``{"pixels": 28x28}`` (``POST /predict``, ``application/json``),
@@ -16,9 +18,10 @@ input (probabilities to 1e-3). Prints requests/s and p50/p99 latency per server
 and payload, and the ratio new/old measured in this one run. Other processes
 on the machine load the CPU as well: compare ratios, not absolute numbers.
 
-    python bench/serve_speed.py                    # 16 clients, 2,400 requests per phase
+    python bench/serve_speed.py  # 16 clients, 2,400 requests per phase
     python bench/serve_speed.py --requests 400 --clients 8
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,28 +38,19 @@ from pathlib import Path
 
 import numpy as np
 
-import cnnlib  # noqa: F401  (imports TensorFlow quietly)
 from cnnlib import data as cdata
 from cnnlib import digits as cdigits
-from cnnlib import predict, train
+from cnnlib import models, training
 
 #: The last commit whose cnnlib/serve.py is the http.server service.
 OLD_COMMIT = "f1fc6bc"
 ROOT = Path(__file__).resolve().parent.parent
 
-OLD_RUNNER = """\
-import importlib.util, sys
-import cnnlib
-spec = importlib.util.spec_from_file_location("cnnlib._old_serve", sys.argv[1])
-mod = importlib.util.module_from_spec(spec)
-sys.modules["cnnlib._old_serve"] = mod
-spec.loader.exec_module(mod)
-sys.exit(mod.main(sys.argv[2:]))
-"""
 
-
-def start_service(cmd: list[str], log) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT)
+def start_service(cmd: list[str], log, env=None) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT, env=env
+    )
     line = proc.stdout.readline()
     found = re.search(r"(http://127\.0\.0\.1:\d+)/predict", line)
     if not found:
@@ -74,9 +68,11 @@ def stop_service(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def load(url: str, payloads: list[tuple[bytes, str, int]], clients: int,
-         requests: int) -> dict:
-    """``requests`` POSTs from ``clients`` threads; returns req/s, p50, p99, wrong answers."""
+def load(
+    url: str, payloads: list[tuple[bytes, str, int]], clients: int, requests: int
+) -> dict:
+    """``requests`` POSTs from ``clients`` threads; returns req/s, p50, p99, wrong
+    answers."""
     host, port = url.removeprefix("http://").split(":")
     per = requests // clients
     latencies: list[float] = []
@@ -117,60 +113,113 @@ def load(url: str, payloads: list[tuple[bytes, str, int]], clients: int,
         t.join()
     took = time.perf_counter() - t0
     lat = np.array(latencies or [np.nan]) * 1000
-    return {"rps": len(latencies) / took, "p50": float(np.percentile(lat, 50)),
-            "p99": float(np.percentile(lat, 99)), "n": len(latencies), "wrong": wrong}
+    return {
+        "rps": len(latencies) / took,
+        "p50": float(np.percentile(lat, 50)),
+        "p99": float(np.percentile(lat, 99)),
+        "n": len(latencies),
+        "wrong": wrong,
+    }
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--clients", type=int, default=16)
-    p.add_argument("--requests", type=int, default=2400, help="per server and payload kind")
+    p.add_argument(
+        "--requests", type=int, default=2400, help="per server and payload kind"
+    )
     args = p.parse_args()
 
     mnist = cdata.load_mnist("sample", verbose=False)
-    result = train.train(arch="small", epochs=1, data=mnist, seed=0, verbose=0,
-                         precision="float32")
+    result = training.train(
+        arch="small", epochs=1, data=mnist, seed=0, verbose=0, precision="float32"
+    )
     model = result.model
     x = mnist.x_test[:64]
-    json_payloads = [(json.dumps({"pixels": d.tolist()}).encode(), "application/json",
-                      int(predict.probabilities(model, d).argmax())) for d in x]
-    png_payloads = [(cdigits.to_png_bytes(d), "image/png",
-                     predict.predict_image(model, cdigits.to_png_bytes(d)).digit) for d in x]
+    json_payloads = [
+        (
+            json.dumps({"pixels": d.tolist()}).encode(),
+            "application/json",
+            int(models.probabilities(model, d).argmax()),
+        )
+        for d in x
+    ]
+    png_payloads = [
+        (
+            cdigits.to_png_bytes(d),
+            "image/png",
+            models.predict_image(model, cdigits.to_png_bytes(d)).digit,
+        )
+        for d in x
+    ]
 
     with tempfile.TemporaryDirectory(prefix="serve-bench-") as tmp:
         model_path = Path(tmp) / "digits.keras"
         model.save(model_path)
-        old_src = subprocess.run(["git", "show", f"{OLD_COMMIT}:cnnlib/serve.py"], cwd=ROOT,
-                                 capture_output=True, text=True)
-        services = {}
-        if old_src.returncode == 0:
-            old_path = Path(tmp) / "old_serve.py"
-            old_path.write_text(old_src.stdout)
-            services["old http.server"] = [sys.executable, "-c", OLD_RUNNER, str(old_path),
-                                           str(model_path), "--port", "0"]
+        # The old service runs from its own commit's whole cnnlib package, extracted
+        # with git archive and put first on PYTHONPATH (the library has moved since).
+        old_root = Path(tmp) / "old"
+        old_root.mkdir()
+        archive = subprocess.run(
+            f"git archive {OLD_COMMIT} cnnlib | tar -x -C {old_root}",
+            shell=True,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        services, envs = {}, {}
+        if archive.returncode == 0:
+            services["old http.server"] = [
+                sys.executable,
+                "-m",
+                "cnnlib.serve",
+                str(model_path),
+                "--port",
+                "0",
+            ]
+            envs["old http.server"] = {**os.environ, "PYTHONPATH": str(old_root)}
         else:
-            print(f"(no old service: git show {OLD_COMMIT} failed: "
-                  f"{old_src.stderr.strip()[:100]})")
+            print(
+                f"(no old service: git archive {OLD_COMMIT} failed: "
+                f"{archive.stderr.strip()[:100]})"
+            )
         import importlib.util
+
         for parser in ("h11", "httptools"):
             if importlib.util.find_spec(parser) is None:
                 print(f"(no {parser} installed: its run is skipped)")
                 continue
-            services[f"new {parser}"] = [sys.executable, "-m", "cnnlib.serve",
-                                         str(model_path), "--port", "0", "--http", parser]
+            services[f"new {parser}"] = [
+                sys.executable,
+                "-m",
+                "cnnlib",
+                "serve",
+                str(model_path),
+                "--port",
+                "0",
+                "--http",
+                parser,
+            ]
         results: dict[tuple[str, str], dict] = {}
         for name, cmd in services.items():
             with open(Path(tmp) / f"{name.split()[0]}.log", "w+") as log:
-                proc, url = start_service(cmd, log)
+                proc, url = start_service(cmd, log, envs.get(name))
                 try:
                     load(url, json_payloads, 4, 64)  # warm up both kinds
                     load(url, png_payloads, 4, 64)
-                    for kind, payloads in (("pictures", png_payloads), ("JSON", json_payloads)):
-                        results[name, kind] = r = load(url, payloads, args.clients,
-                                                       args.requests)
-                        print(f"{name:16s} {kind:8s} {r['rps']:7.0f} req/s  p50 "
-                              f"{r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  "
-                              f"{r['n']} answered, {len(r['wrong'])} failed", flush=True)
+                    for kind, payloads in (
+                        ("pictures", png_payloads),
+                        ("JSON", json_payloads),
+                    ):
+                        results[name, kind] = r = load(
+                            url, payloads, args.clients, args.requests
+                        )
+                        print(
+                            f"{name:16s} {kind:8s} {r['rps']:7.0f} req/s  p50 "
+                            f"{r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  "
+                            f"{r['n']} answered, {len(r['wrong'])} failed",
+                            flush=True,
+                        )
                         for w in r["wrong"][:3]:
                             print("   wrong answer:", w)
                 finally:
@@ -182,13 +231,22 @@ def main() -> int:
     if "old http.server" in services:
         for new in [name for name in services if name.startswith("new")]:
             for kind in ("pictures", "JSON"):
-                ratio = results[new, kind]["rps"] / results["old http.server", kind]["rps"]
+                ratio = (
+                    results[new, kind]["rps"] / results["old http.server", kind]["rps"]
+                )
                 print(f"ratio {new}/old, {kind}: {ratio:.1f}x requests/s")
-    print(f"(one run, {args.clients} clients in this process, {os.cpu_count()} CPUs; "
-          "other load on the machine affects both)")
+    print(
+        f"(one run, {args.clients} clients in this process, {os.cpu_count()} CPUs; "
+        "other load on the machine affects both)"
+    )
     # the old service's connection resets (its listen backlog is 5) are its own result
-    return 1 if any(r["wrong"] for (name, _), r in results.items() if name != "old http.server") \
+    return (
+        1
+        if any(
+            r["wrong"] for (name, _), r in results.items() if name != "old http.server"
+        )
         else 0
+    )
 
 
 if __name__ == "__main__":

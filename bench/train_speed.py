@@ -1,4 +1,5 @@
-"""Training speed: cnnlib.train against the plain Keras ``fit`` a reader would write.
+"""Training speed: cnnlib.training.train against the plain Keras ``fit`` a reader
+would write.
 
 Both train article 001's ``large`` network (32/64/1000) with Adam 1e-4 and
 batch 50 on the same real MNIST digits for the same number of steps, in this
@@ -7,9 +8,10 @@ load on the machine hits both alike. The first epoch of every run is not
 timed (it includes tracing and compiling). Prints images/s of both and their
 ratio; the target on a CPU with bfloat16 support is a ratio >= 1.5.
 
-    python bench/train_speed.py            # 60 steps per epoch, 2 timed epochs, 2 rounds
+    python bench/train_speed.py  # 60 steps per epoch, 2 timed epochs, 2 rounds
     python bench/train_speed.py --steps 30 --rounds 1
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,12 +20,9 @@ import time
 
 import numpy as np
 
-import cnnlib  # noqa: F401  (imports TensorFlow quietly)
 from cnnlib import data as cdata
-from cnnlib import train as ctrain
-
-import keras  # noqa: E402
-
+from cnnlib import training as ctrain
+from cnnlib.core.tf import keras
 
 VALIDATION_SPLIT = 0.1
 
@@ -42,76 +41,131 @@ class _EpochTimer(keras.callbacks.Callback):
 
 def plain_keras_model() -> keras.Model:
     """Article 001's network as a reader would type it from the Keras docs."""
-    return keras.Sequential([
-        keras.Input((28, 28, 1)),
-        keras.layers.Conv2D(32, 5, padding="same", activation="relu"),
-        keras.layers.MaxPooling2D(2, 2, padding="same"),
-        keras.layers.Conv2D(64, 5, padding="same", activation="relu"),
-        keras.layers.MaxPooling2D(2, 2, padding="same"),
-        keras.layers.Flatten(),
-        keras.layers.Dense(1000, activation="relu"),
-        keras.layers.Dense(10),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Conv2D(32, 5, padding="same", activation="relu"),
+            keras.layers.MaxPooling2D(2, 2, padding="same"),
+            keras.layers.Conv2D(64, 5, padding="same", activation="relu"),
+            keras.layers.MaxPooling2D(2, 2, padding="same"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(1000, activation="relu"),
+            keras.layers.Dense(10),
+        ]
+    )
 
 
-def plain_fit(x: np.ndarray, y: np.ndarray, xt: np.ndarray, yt: np.ndarray,
-              batch_size: int, epochs: int) -> float:
+def plain_fit(
+    x: np.ndarray,
+    y: np.ndarray,
+    xt: np.ndarray,
+    yt: np.ndarray,
+    batch_size: int,
+    epochs: int,
+) -> float:
     """images/s of ``model.fit`` on NumPy arrays (float32, epochs after the first)."""
     keras.utils.set_random_seed(0)
     model = plain_keras_model()
-    model.compile(optimizer=keras.optimizers.Adam(1e-4),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-4),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
     timer = _EpochTimer()
-    model.fit(cdata.scale_pixels(x)[..., None], y, batch_size=batch_size, epochs=epochs,
-              validation_data=(cdata.scale_pixels(xt)[..., None], yt), callbacks=[timer],
-              verbose=0)
+    model.fit(
+        cdata.scale_pixels(x)[..., None],
+        y,
+        batch_size=batch_size,
+        epochs=epochs,
+        validation_data=(cdata.scale_pixels(xt)[..., None], yt),
+        callbacks=[timer],
+        verbose=0,
+    )
     return len(x) * (epochs - 1) / sum(timer.seconds[1:])
 
 
-def cnnlib_fit(mnist: cdata.MnistData, batch_size: int, epochs: int) -> tuple[float, str]:
-    """images/s of :func:`cnnlib.train.train` (epochs after the first) and its setup."""
-    result = ctrain.train("large", "article", epochs=epochs, batch_size=batch_size, lr=1e-4,
-                          data=mnist, verbose=0, seed=0, validation_split=VALIDATION_SPLIT)
+def cnnlib_fit(
+    mnist: cdata.MnistData, batch_size: int, epochs: int
+) -> tuple[float, str]:
+    """images/s of :func:`cnnlib.training.train` (epochs after the first) and its
+    setup."""
+    result = ctrain.train(
+        "large",
+        "article",
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=1e-4,
+        data=mnist,
+        verbose=0,
+        seed=0,
+        validation_split=VALIDATION_SPLIT,
+    )
     return result.images_per_second, result.setup
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--steps", type=int, default=60,
-                   help="steps x batch size digits are used; 10%% of them validate")
-    p.add_argument("--epochs", type=int, default=3, help="epochs per run (the first is not timed)")
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument(
+        "--steps",
+        type=int,
+        default=60,
+        help="steps x batch size digits are used; 10%% of them validate",
+    )
+    p.add_argument(
+        "--epochs", type=int, default=3, help="epochs per run (the first is not timed)"
+    )
     p.add_argument("--rounds", type=int, default=2, help="plain/cnnlib turns")
     p.add_argument("--batch-size", type=int, default=50)
     args = p.parse_args(argv)
     if args.epochs < 2 or args.steps < 1 or args.rounds < 1:
-        p.error(f"need --epochs >= 2, --steps >= 1, --rounds >= 1; got "
-                f"{args.epochs}, {args.steps}, {args.rounds}")
+        p.error(
+            f"need --epochs >= 2, --steps >= 1, --rounds >= 1; got "
+            f"{args.epochs}, {args.steps}, {args.rounds}"
+        )
 
     full = cdata.load_mnist("auto", verbose=True)
     n = args.steps * args.batch_size
     if n > len(full.x_train):
-        p.error(f"--steps {args.steps} x --batch-size {args.batch_size} = {n} digits, "
-                f"but the training set has {len(full.x_train)}")
-    mnist = cdata.MnistData(full.x_train[:n], full.y_train[:n], full.x_test[:500],
-                            full.y_test[:500], source=full.source, name=full.name)
+        p.error(
+            f"--steps {args.steps} x --batch-size {args.batch_size} = {n} digits, "
+            f"but the training set has {len(full.x_train)}"
+        )
+    mnist = cdata.MnistData(
+        full.x_train[:n],
+        full.y_train[:n],
+        full.x_test[:500],
+        full.y_test[:500],
+        source=full.source,
+        name=full.name,
+    )
     # both validate each epoch on the same 10% of these digits (cnnlib's split, seed 0)
-    x_fit, y_fit, x_val, y_val = ctrain.split_validation(mnist.x_train, mnist.y_train,
-                                                         VALIDATION_SPLIT, seed=0)
-    print(f"large network, {len(x_fit)} training digits ({len(x_val)} more for validation), "
-          f"batch {args.batch_size}, {args.epochs - 1} timed epochs, {args.rounds} round(s)")
+    x_fit, y_fit, x_val, y_val = ctrain.split_validation(
+        mnist.x_train, mnist.y_train, VALIDATION_SPLIT, seed=0
+    )
+    print(
+        f"large network, {len(x_fit)} training digits ({len(x_val)} more for "
+        f"validation), batch {args.batch_size}, {args.epochs - 1} timed epochs, "
+        f"{args.rounds} round(s)"
+    )
     plain, ours = [], []
     for r in range(args.rounds):
-        plain.append(plain_fit(x_fit, y_fit, x_val, y_val, args.batch_size, args.epochs))
+        plain.append(
+            plain_fit(x_fit, y_fit, x_val, y_val, args.batch_size, args.epochs)
+        )
         speed, setup = cnnlib_fit(mnist, args.batch_size, args.epochs)
         ours.append(speed)
-        print(f"round {r + 1}: plain Keras fit {plain[-1]:7.0f} images/s | "
-              f"cnnlib.train {ours[-1]:7.0f} images/s | ratio {ours[-1] / plain[-1]:.2f}")
+        print(
+            f"round {r + 1}: plain Keras fit {plain[-1]:7.0f} images/s | "
+            f"cnnlib.training {ours[-1]:7.0f} images/s | "
+            f"ratio {ours[-1] / plain[-1]:.2f}"
+        )
     p_med, o_med = float(np.median(plain)), float(np.median(ours))
     print(f"cnnlib setup: {setup}")
     print(f"plain Keras fit (float32, NumPy arrays): {p_med:.0f} images/s")
-    print(f"cnnlib.train:                            {o_med:.0f} images/s")
-    print(f"ratio cnnlib / plain: {o_med / p_med:.2f} (target >= 1.5 on a bfloat16 CPU)")
+    print(f"cnnlib.training:                         {o_med:.0f} images/s")
+    print(
+        f"ratio cnnlib / plain: {o_med / p_med:.2f} (target >= 1.5 on a bfloat16 CPU)"
+    )
     return 0
 
 

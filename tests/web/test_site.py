@@ -15,7 +15,7 @@ For every page listed in ``_toc.yml`` the test checks that
   ``#fragment`` exists on its target page, and every same-origin or inline
   (``data:``) image decodes in the browser;
 * text is readable at a 1280 px window (issue 12): each animation's smallest
-  text (recorded in its frames' PNG by ``cnnlib.anim.to_jshtml``) times the
+  text (``LABEL_PT`` points at the dpi its frames' PNG records) times the
   displayed/natural width of its image is >= 11 px, and no figure image is
   shrunk below 80 % of its natural size (cnnlib's figures use 11 pt text,
   matplotlib's ticks 10 pt = 13.9 px at the inline backend's 100 dpi);
@@ -30,7 +30,7 @@ cases exported from Python and through its controls); chapter 7's draw-a-digit
 box answers a stroke drawn with pointer events, and its in-page network gives
 Keras' digit and logits (within 1e-3) on 20 test digits.
 
-The build runs the README's preparation first, ``python -m cnnlib.webmodel
+The build runs the README's preparation first, ``python -m cnnlib web-weights
 _static/webmodel`` (the small network's weights for the draw-a-digit box).
 
 Full-page screenshots go to ``test-artifacts/site/`` (git-ignored).
@@ -47,6 +47,7 @@ the page declares no icon of its own.
 Without Chromium the test is skipped with that reason, except under CI
 (``CI`` set, as GitHub Actions does), where it fails: ``.ci/run`` installs it.
 """
+
 from __future__ import annotations
 
 import base64
@@ -72,12 +73,18 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "_ext"))
 from book_toc import source_of, toc_docs  # noqa: E402  (the one _toc.yml parser)
 
 WEBMODEL = ROOT / "_static" / "webmodel"
-PREP = [sys.executable, "-m", "cnnlib.webmodel", str(WEBMODEL)]  # = python -m cnnlib.webmodel _static/webmodel
+PREP = [
+    sys.executable,
+    "-m",
+    "cnnlib",
+    "web-weights",
+    str(WEBMODEL),
+]  # as the README runs it
 MIN_TEXT_PX = 11.0
 MIN_FIGURE_SCALE = 0.8
 ARTIFACTS = ROOT / "test-artifacts" / "site"
@@ -116,8 +123,12 @@ def _markdown_heading(page: Page) -> str | None:
         return None
     if page.is_notebook:
         cells = json.loads(page.source.read_text())["cells"]
-        lines = [line for c in cells if c["cell_type"] == "markdown"
-                 for line in "".join(c["source"]).splitlines()]
+        lines = [
+            line
+            for c in cells
+            if c["cell_type"] == "markdown"
+            for line in "".join(c["source"]).splitlines()
+        ]
     else:
         lines = page.source.read_text().splitlines()
     for line in lines:
@@ -139,14 +150,21 @@ def _under_ci() -> bool:
 def _chromium_paths() -> tuple[str, str]:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     driver = shutil.which("chromedriver")
-    missing = [name for name, path in (("chromium", browser), ("chromedriver", driver)) if not path]
+    missing = [
+        name
+        for name, path in (("chromium", browser), ("chromedriver", driver))
+        if not path
+    ]
     try:
         import selenium  # noqa: F401
     except ImportError:
         missing.append("the selenium package")
     if missing:
-        reason = (f"{' and '.join(missing)} not found; install Debian's chromium and "
-                  f"chromium-driver (apt-get install chromium chromium-driver) to run the browser test")
+        reason = (
+            f"{' and '.join(missing)} not found; install Debian's chromium and "
+            f"chromium-driver (apt-get install chromium chromium-driver) to run the "
+            "browser test"
+        )
         if _under_ci():
             pytest.fail(f"CI is set but {reason}", pytrace=False)
         pytest.skip(reason)
@@ -174,10 +192,19 @@ def build(tmp_path_factory, chromium) -> Build:
     repository's own ``_build`` is left alone)."""
     out = tmp_path_factory.mktemp("book")
     prep = subprocess.run(PREP, capture_output=True, text=True, timeout=900, cwd=ROOT)
-    assert prep.returncode == 0, f"python -m cnnlib.webmodel _static/webmodel failed:\n{prep.stderr[-4000:]}"
+    assert prep.returncode == 0, (
+        f"python -m cnnlib web-weights _static/webmodel failed:\n{prep.stderr[-4000:]}"
+    )
     exe = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(exe) if exe.exists() else (shutil.which("jupyter-book") or "jupyter-book"),
-           "build", str(ROOT), "--path-output", str(out), "-n", "--keep-going"]
+    cmd = [
+        str(exe) if exe.exists() else (shutil.which("jupyter-book") or "jupyter-book"),
+        "build",
+        str(ROOT),
+        "--path-output",
+        str(out),
+        "-n",
+        "--keep-going",
+    ]
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT)
     seconds = time.perf_counter() - start
@@ -214,16 +241,27 @@ def driver(chromium, tmp_path_factory):
     browser, chromedriver = chromium
     options = webdriver.ChromeOptions()
     options.binary_location = browser
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update",
-                "--no-first-run", "--disable-sync", "--disable-quic",
-                "--disable-default-apps", "--window-size=1280,1000",
-                f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        "--disable-quic",
+        "--disable-default-apps",
+        "--window-size=1280,1000",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SE_OFFLINE", "true")  # Selenium Manager must never download anything
-        drv = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+        drv = webdriver.Chrome(
+            service=Service(executable_path=chromedriver), options=options
+        )
     drv.set_page_load_timeout(60)
     if ARTIFACTS.exists():
         shutil.rmtree(ARTIFACTS)
@@ -254,7 +292,9 @@ def _is_loopback(url: str) -> bool:
     return (urllib.parse.urlsplit(url).hostname or "") in LOOPBACK_HOSTS
 
 
-def _console_errors(entries: list[dict], base_url: str, page_has_icon: bool) -> list[str]:
+def _console_errors(
+    entries: list[dict], base_url: str, page_has_icon: bool
+) -> list[str]:
     """SEVERE console entries, less the documented offline failures."""
     errors = []
     for entry in entries:
@@ -262,10 +302,17 @@ def _console_errors(entries: list[dict], base_url: str, page_has_icon: bool) -> 
             continue
         message = entry.get("message", "")
         url = message.split(" ", 1)[0]
-        offline = (entry.get("source") == "network" and url.startswith(("http://", "https://"))
-                   and not _is_loopback(url) and "Failed to load resource: net::ERR_" in message)
-        auto_favicon = (url == f"{base_url}/favicon.ico" and not page_has_icon
-                        and "status of 404" in message)
+        offline = (
+            entry.get("source") == "network"
+            and url.startswith(("http://", "https://"))
+            and not _is_loopback(url)
+            and "Failed to load resource: net::ERR_" in message
+        )
+        auto_favicon = (
+            url == f"{base_url}/favicon.ico"
+            and not page_has_icon
+            and "status of 404" in message
+        )
         if not (offline or auto_favicon):
             errors.append(message)
     return errors
@@ -274,10 +321,13 @@ def _console_errors(entries: list[dict], base_url: str, page_has_icon: bool) -> 
 def _save_screenshot(drv, name: str) -> None:
     """The whole page, down to 12,000 CSS pixels (Chromium refuses taller captures)."""
     width, height = drv.execute_script(
-        "const e = document.documentElement; return [e.scrollWidth, e.scrollHeight];")
+        "const e = document.documentElement; return [e.scrollWidth, e.scrollHeight];"
+    )
     clip = {"x": 0, "y": 0, "width": width, "height": min(height, 12_000), "scale": 1}
-    shot = drv.execute_cdp_cmd("Page.captureScreenshot",
-                               {"format": "png", "captureBeyondViewport": True, "clip": clip})
+    shot = drv.execute_cdp_cmd(
+        "Page.captureScreenshot",
+        {"format": "png", "captureBeyondViewport": True, "clip": clip},
+    )
     (ARTIFACTS / f"{name}.png").write_bytes(base64.b64decode(shot["data"]))
 
 
@@ -302,19 +352,47 @@ def _check_animations(drv, page_html: str) -> list[str]:
     in_source = len(re.findall(r'<img id="_anim_img', page_html))
     animations = drv.find_elements(By.CSS_SELECTOR, "div.animation")
     if len(animations) != in_source:
-        problems.append(f"{in_source} to_jshtml animations in the HTML, {len(animations)} in the page")
+        problems.append(
+            f"{in_source} to_jshtml animations in the HTML, {len(animations)} in the "
+            "page"
+        )
     for number, anim in enumerate(animations, 1):
         img = anim.find_element(By.TAG_NAME, "img")
-        src = lambda: img.get_attribute("src") or ""  # noqa: E731
-        button = lambda title: anim.find_element(By.CSS_SELECTOR, f"button[title='{title}']")  # noqa: E731
+
+        def src(img=img) -> str:
+            return img.get_attribute("src") or ""
+
+        def button(title, anim=anim):
+            return anim.find_element(By.CSS_SELECTOR, f"button[title='{title}']")
+
         first = src()
         if not first.startswith("data:image/"):
-            problems.append(f"animation {number}: no frame shown (img src {first[:40]!r})")
+            problems.append(
+                f"animation {number}: no frame shown (img src {first[:40]!r})"
+            )
             continue
-        steps = [("Next frame", lambda: src() != first, "did not change the frame"),
-                 ("Previous frame", lambda: src() == first, "did not return to the first frame"),
-                 ("Last frame", lambda: src() != first, "did not change the frame"),
-                 ("First frame", lambda: src() == first, "did not return to the first frame")]
+        steps = [
+            (
+                "Next frame",
+                lambda src=src, first=first: src() != first,
+                "did not change the frame",
+            ),
+            (
+                "Previous frame",
+                lambda src=src, first=first: src() == first,
+                "did not return to the first frame",
+            ),
+            (
+                "Last frame",
+                lambda src=src, first=first: src() != first,
+                "did not change the frame",
+            ),
+            (
+                "First frame",
+                lambda src=src, first=first: src() == first,
+                "did not return to the first frame",
+            ),
+        ]
         for title, ok, failure in steps:
             _click(drv, button(title))
             if not _wait_for(ok):
@@ -344,26 +422,33 @@ def _check_launch_buttons(drv, page: Page) -> list[str]:
         if not matching:
             problems.append(f"no {name} launch button for {url} (found {hrefs})")
         elif not _wait_for(matching[0].is_displayed, 2):
-            problems.append(f"the {name} launch button does not show when the menu is opened")
+            problems.append(
+                f"the {name} launch button does not show when the menu is opened"
+            )
     _click(drv, toggle)  # close the menu again
     colab_prefix = "https://colab.research.google.com/github/"
     for a in drv.find_elements(By.CSS_SELECTOR, f"a[href^='{colab_prefix}']"):
         if a.get_attribute("href") != want["Colab"]:
-            problems.append(f"a Colab link opens {a.get_attribute('href')}, not {want['Colab']}")
+            problems.append(
+                f"a Colab link opens {a.get_attribute('href')}, not {want['Colab']}"
+            )
     return problems
 
 
 _ASSETS_JS = """
 const out = [];
 for (const a of document.querySelectorAll('a[href]')) out.push(['link', a.href]);
-for (const e of document.querySelectorAll('img[src], script[src]')) out.push([e.tagName.toLowerCase(), e.src]);
-for (const l of document.querySelectorAll('link[href]')) out.push(['link rel=' + l.rel, l.href]);
+for (const e of document.querySelectorAll('img[src], script[src]'))
+  out.push([e.tagName.toLowerCase(), e.src]);
+for (const l of document.querySelectorAll('link[href]'))
+  out.push(['link rel=' + l.rel, l.href]);
 return out;
 """
 
 _BROKEN_IMAGES_JS = """
 return Array.from(document.images)
-  .filter(i => i.src && (i.src.startsWith(location.origin) || i.src.startsWith('data:')))
+  .filter(i => i.src &&
+    (i.src.startsWith(location.origin) || i.src.startsWith('data:')))
   .filter(i => !(i.complete && i.naturalWidth > 0))
   .map(i => i.src.slice(0, 120));
 """
@@ -380,21 +465,27 @@ def _check_links(drv, base_url: str) -> list[str]:
             problems.append(f"{kind} {url} answers {status}")
         elif fragment and target.split("?")[0].endswith(".html"):
             anchor = html.escape(urllib.parse.unquote(fragment))
-            if not re.search(rf'\b(id|name)="{re.escape(anchor)}"', body.decode("utf-8", "replace")):
-                problems.append(f"{kind} {url}: no element with id {fragment!r} on its page")
+            if not re.search(
+                rf'\b(id|name)="{re.escape(anchor)}"', body.decode("utf-8", "replace")
+            ):
+                problems.append(
+                    f"{kind} {url}: no element with id {fragment!r} on its page"
+                )
     for src in drv.execute_script(_BROKEN_IMAGES_JS):
         problems.append(f"image does not load or decode: {src}")
     return problems
 
 
-def _png_text(data_uri: str) -> dict:
-    """The text chunks of a ``data:image/png;base64,...`` image."""
+def _png_dpi(data_uri: str):
+    """The horizontal dpi a ``data:image/png;base64,...`` image records (None if
+    none)."""
     import io
 
     from PIL import Image
 
     payload = data_uri.split(",", 1)[1]
-    return dict(Image.open(io.BytesIO(base64.b64decode(payload))).text)
+    dpi = Image.open(io.BytesIO(base64.b64decode(payload))).info.get("dpi")
+    return float(dpi[0]) if dpi else None
 
 
 _IMAGES_JS = """
@@ -408,8 +499,14 @@ return Array.from(document.querySelectorAll('.cell_output img')).map(i => {
 
 
 def _check_text_sizes(drv) -> list[str]:
-    """Smallest animation text >= 11 px as shown; figures not shrunk below 80 %."""
-    from cnnlib.anim import FONT_KEY
+    """Smallest animation text >= 11 px as shown; figures not shrunk below 80 %.
+
+    An animation frame's text is never below ``LABEL_PT`` points
+    (tests/figures/test_sizing.py checks every frame as it is written), so
+    its smallest text in the PNG is ``LABEL_PT * dpi / 72`` pixels, with the
+    dpi matplotlib records in the PNG.
+    """
+    from cnnlib.figures import LABEL_PT
 
     problems = []
     anim_no = 0
@@ -422,60 +519,90 @@ def _check_text_sizes(drv) -> list[str]:
         scale = img["shown"] / img["natural"]
         if img["anim"]:
             anim_no += 1
-            text = _png_text(img["src"]) if img["src"].startswith("data:image/png") else {}
-            if FONT_KEY not in text:
-                problems.append(f"animation {anim_no}: its frames carry no {FONT_KEY!r} record; "
-                                "make it with cnnlib.anim.to_jshtml so its text size is known")
+            dpi = (
+                _png_dpi(img["src"])
+                if img["src"].startswith("data:image/png")
+                else None
+            )
+            if dpi is None:
+                problems.append(
+                    f"animation {anim_no}: its frames record no dpi; "
+                    "make them with matplotlib's to_jshtml"
+                )
                 continue
-            px = float(text[FONT_KEY]) * scale
+            natural_px = LABEL_PT * dpi / 72
+            px = natural_px * scale
             if px < MIN_TEXT_PX:
-                problems.append(f"animation {anim_no}: smallest text {px:.1f} px at 1280 px "
-                                f"({text[FONT_KEY]} px in a {img['natural']} px frame shown "
-                                f"{img['shown']:.0f} px wide); needs >= {MIN_TEXT_PX:g}")
+                problems.append(
+                    f"animation {anim_no}: smallest text {px:.1f} px at 1280 px "
+                    f"({natural_px:.1f} px in a {img['natural']} px frame shown "
+                    f"{img['shown']:.0f} px wide); needs >= {MIN_TEXT_PX:g}"
+                )
         elif scale < MIN_FIGURE_SCALE:
-            problems.append(f"a figure {img['natural']} px wide is shrunk to {img['shown']:.0f} px "
-                            f"({scale:.0%}); its text falls below {MIN_TEXT_PX:g} px: draw it "
-                            f"narrower (fewer panels per row) ({img['src'][:50]}...)")
+            problems.append(
+                f"a figure {img['natural']} px wide is shrunk to {img['shown']:.0f} px "
+                f"({scale:.0%}); its text falls below {MIN_TEXT_PX:g} px: draw it "
+                f"narrower (fewer panels per row) ({img['src'][:50]}...)"
+            )
     return problems
 
 
 def _solution_cells(page: Page) -> list[tuple[int, list[str]]]:
     """(cell number, tags) of every ``# Solution`` code cell in the notebook."""
     cells = json.loads(page.source.read_text())["cells"]
-    return [(n, c.get("metadata", {}).get("tags", [])) for n, c in enumerate(cells)
-            if c["cell_type"] == "code" and "".join(c["source"]).lstrip().startswith("# Solution")]
+    return [
+        (n, c.get("metadata", {}).get("tags", []))
+        for n, c in enumerate(cells)
+        if c["cell_type"] == "code"
+        and "".join(c["source"]).lstrip().startswith("# Solution")
+    ]
 
 
 def _check_solutions(drv, page: Page) -> list[str]:
-    """Every solution tagged hide-cell; on the page, code and output hidden until opened."""
+    """Every solution tagged hide-cell; on the page, code and output hidden until
+    opened."""
     from selenium.webdriver.common.by import By
 
     problems = []
     cells = json.loads(page.source.read_text())["cells"]
-    hidden_in_source = [c for c in cells if "hide-cell" in c.get("metadata", {}).get("tags", [])]
+    hidden_in_source = [
+        c for c in cells if "hide-cell" in c.get("metadata", {}).get("tags", [])
+    ]
     for n, tags in _solution_cells(page):
         if "hide-cell" not in tags:
-            problems.append(f"solution cell {n} is tagged {tags}, not hide-cell: its answer shows "
-                            "on the page before the reader opens it")
+            problems.append(
+                f"solution cell {n} is tagged {tags}, not hide-cell: its answer shows "
+                "on the page before the reader opens it"
+            )
     shown = drv.find_elements(By.CSS_SELECTOR, "div.cell.tag_hide-cell")
     if len(shown) != len(hidden_in_source):
-        problems.append(f"{len(hidden_in_source)} hide-cell cells in the notebook, {len(shown)} on the page")
+        problems.append(
+            f"{len(hidden_in_source)} hide-cell cells in the notebook, "
+            f"{len(shown)} on the page"
+        )
     for k, (cell, src) in enumerate(zip(shown, hidden_in_source), 1):
         parts = cell.find_elements(By.CSS_SELECTOR, ".cell_input, .cell_output")
         want = 1 + (1 if src.get("outputs") else 0)
         if len(parts) < want:
-            problems.append(f"hide-cell cell {k}: {len(parts)} of its input/output parts on the page")
+            problems.append(
+                f"hide-cell cell {k}: {len(parts)} of its input/output parts on "
+                "the page"
+            )
             continue
         if any(p.is_displayed() for p in parts):
-            problems.append(f"hide-cell cell {k}: code or output visible before it is opened")
+            problems.append(
+                f"hide-cell cell {k}: code or output visible before it is opened"
+            )
             continue
         summaries = cell.find_elements(By.CSS_SELECTOR, "summary")
         if not summaries:
             problems.append(f"hide-cell cell {k}: nothing to click to open it")
             continue
         _click(drv, summaries[0])
-        if not _wait_for(lambda: all(p.is_displayed() for p in parts), 3):
-            problems.append(f"hide-cell cell {k}: opening it does not show its code and output")
+        if not _wait_for(lambda parts=parts: all(p.is_displayed() for p in parts), 3):
+            problems.append(
+                f"hide-cell cell {k}: opening it does not show its code and output"
+            )
     return problems
 
 
@@ -486,17 +613,24 @@ def _check_kernel_widgets(drv, page: Page) -> list[str]:
           'script[type="application/vnd.jupyter.widget-view+json"]')).map(s => {
         const out = s.closest('.cell_output');
         const note = out && out.querySelector('.cnn-kernel-note');
-        return {note: !!note, visible: !!note && note.getBoundingClientRect().height > 0,
-                links: note ? Array.from(note.querySelectorAll('a')).map(a => a.href) : []};
+        return {note: !!note,
+                visible: !!note && note.getBoundingClientRect().height > 0,
+                links: note ? Array.from(note.querySelectorAll('a')).map(a => a.href)
+                            : []};
       });""")
     notebook = f"{page.doc}.ipynb"
     colab = f"https://colab.research.google.com/github/{GITHUB_REPO}/blob/{BRANCH}/{notebook}"
     problems = []
     for k, w in enumerate(found, 1):
         if not w["visible"]:
-            problems.append(f"widget output {k}: no visible note saying it needs a kernel")
+            problems.append(
+                f"widget output {k}: no visible note saying it needs a kernel"
+            )
         elif colab not in w["links"]:
-            problems.append(f"widget output {k}: its note does not link {colab} (links {w['links']})")
+            problems.append(
+                f"widget output {k}: its note does not link {colab} "
+                f"(links {w['links']})"
+            )
     return problems
 
 
@@ -505,13 +639,17 @@ def _check_kernel_widgets(drv, page: Page) -> list[str]:
 # --------------------------------------------------------------------------
 def test_book_builds_without_warnings(build):
     # A warning here is a broken reference, a missing toc entry, a bad image...
-    assert not build.warnings, "jupyter-book build warned:\n" + "\n".join(build.warnings)
+    assert not build.warnings, "jupyter-book build warned:\n" + "\n".join(
+        build.warnings
+    )
 
 
 def test_site_root_opens_the_introduction(driver, base_url):
     driver.get(base_url + "/")
     root = PAGES[0].doc
-    assert _wait_for(lambda: driver.current_url.endswith(f"/{root}.html"), 5), driver.current_url
+    assert _wait_for(lambda: driver.current_url.endswith(f"/{root}.html"), 5), (
+        driver.current_url
+    )
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.doc.rsplit("/", 1)[-1] for p in PAGES])
@@ -527,16 +665,24 @@ def test_page_in_the_browser(page, driver, base_url, build):
 
     driver.get_log("browser")  # drop what earlier pages logged
     driver.get(url)
-    assert _wait_for(lambda: driver.execute_script("return document.readyState") == "complete", 20)
+    assert _wait_for(
+        lambda: driver.execute_script("return document.readyState") == "complete", 20
+    )
     problems: list[str] = []
 
     # The title: the source's "# ..." heading, shown as the page's <h1> and in <title>.
     want = _markdown_heading(page)
     h1s = driver.find_elements(By.CSS_SELECTOR, "article.bd-article h1")
-    shown = driver.execute_script(
-        "const h = arguments[0].cloneNode(true);"
-        "h.querySelectorAll('a.headerlink').forEach(a => a.remove());"
-        "return h.textContent.trim();", h1s[0]) if h1s else None
+    shown = (
+        driver.execute_script(
+            "const h = arguments[0].cloneNode(true);"
+            "h.querySelectorAll('a.headerlink').forEach(a => a.remove());"
+            "return h.textContent.trim();",
+            h1s[0],
+        )
+        if h1s
+        else None
+    )
     if not want:
         problems.append(f"{page.source.name} has no '# ' title heading")
     elif not h1s or not h1s[0].is_displayed():
@@ -544,13 +690,17 @@ def test_page_in_the_browser(page, driver, base_url, build):
     elif " ".join(shown.split()) != want:
         problems.append(f"<h1> reads {shown!r}, the source's title is {want!r}")
     elif not driver.title.startswith(want):
-        problems.append(f"<title> is {driver.title!r}, expected it to start with {want!r}")
+        problems.append(
+            f"<title> is {driver.title!r}, expected it to start with {want!r}"
+        )
 
     problems += _check_animations(driver, page_html)
     if page.is_notebook:
         problems += _check_launch_buttons(driver, page)
         problems += _check_kernel_widgets(driver, page)
-        problems += _check_solutions(driver, page)  # leaves them open, for the size check
+        problems += _check_solutions(
+            driver, page
+        )  # leaves them open, for the size check
     problems += _check_text_sizes(driver)
     problems += _check_links(driver, base_url)
 
@@ -574,13 +724,17 @@ def _page_with(marker: str) -> Page:
             text = "\n".join("".join(c["source"]) for c in json.loads(text)["cells"])
         if f'class="{marker}"' in text:
             return page
-    pytest.fail(f'no page of _toc.yml holds <div class="{marker}"></div>', pytrace=False)
+    pytest.fail(
+        f'no page of _toc.yml holds <div class="{marker}"></div>', pytrace=False
+    )
 
 
 def _open(driver, base_url: str, page: Page, ready_js: str) -> None:
     driver.get_log("browser")
     driver.get(f"{base_url}/{page.doc}.html")
-    assert _wait_for(lambda: driver.execute_script(ready_js), 20), f"{page.doc}: {ready_js} never held"
+    assert _wait_for(lambda: driver.execute_script(ready_js), 20), (
+        f"{page.doc}: {ready_js} never held"
+    )
 
 
 def _no_console_errors(driver, base_url: str) -> list[str]:
@@ -603,56 +757,114 @@ def _explorer_cases(seed: int = 0) -> list[dict]:
     from cnnlib import ops
 
     rng = np.random.default_rng(seed)
-    grid2 = [[2.0, 3.0, 0.0, 1.0, 1.0], [2.0, 1.5, 0.5, 0.0, 1.0], [0.0, 1.0, 2.0, 3.0, 1.0],
-             [1.0, 0.0, 0.5, 2.0, 1.0], [3.0, 1.0, 0.0, 1.0, 2.0]]
-    cases = [(grid2, k, s, p) for k in ([[0.5, 0.5], [0.5, 0.5]], [[1, 0, -1]] * 3)
-             for s in (1, 2, 3) for p in ("VALID", "SAME")]
+    grid2 = [
+        [2.0, 3.0, 0.0, 1.0, 1.0],
+        [2.0, 1.5, 0.5, 0.0, 1.0],
+        [0.0, 1.0, 2.0, 3.0, 1.0],
+        [1.0, 0.0, 0.5, 2.0, 1.0],
+        [3.0, 1.0, 0.0, 1.0, 2.0],
+    ]
+    cases = [
+        (grid2, k, s, p)
+        for k in ([[0.5, 0.5], [0.5, 0.5]], [[1, 0, -1]] * 3)
+        for s in (1, 2, 3)
+        for p in ("VALID", "SAME")
+    ]
     for _ in range(30):
         h, w = (int(v) for v in rng.integers(3, 12, size=2))
         kh, kw = min(int(rng.integers(1, 6)), h), min(int(rng.integers(1, 6)), w)
-        cases.append((rng.normal(size=(h, w)).round(3).tolist(),
-                      rng.normal(size=(kh, kw)).round(3).tolist(),
-                      int(rng.integers(1, 4)), str(rng.choice(["VALID", "SAME"]))))
-    return [{"grid": g, "kernel": k, "stride": s, "padding": p,
-             "want": np.atleast_2d(ops.conv2d(np.array(g, float), np.array(k, float),
-                                              stride=s, padding=p)).tolist()}
-            for g, k, s, p in cases]
+        cases.append(
+            (
+                rng.normal(size=(h, w)).round(3).tolist(),
+                rng.normal(size=(kh, kw)).round(3).tolist(),
+                int(rng.integers(1, 4)),
+                str(rng.choice(["VALID", "SAME"])),
+            )
+        )
+    return [
+        {
+            "grid": g,
+            "kernel": k,
+            "stride": s,
+            "padding": p,
+            "want": np.atleast_2d(
+                ops.conv2d(np.array(g, float), np.array(k, float), stride=s, padding=p)
+            ).tolist(),
+        }
+        for g, k, s, p in cases
+    ]
 
 
 def _explorer_output(driver) -> np.ndarray:
-    return np.array(json.loads(driver.execute_script(
-        "return document.querySelector('.cnn-conv-explorer').dataset.output;")))
+    return np.array(
+        json.loads(
+            driver.execute_script(
+                "return document.querySelector('.cnn-conv-explorer').dataset.output;"
+            )
+        )
+    )
 
 
 def test_convolution_explorer_matches_cnnlib_ops(driver, base_url):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
+
     from cnnlib import ops
 
     page = _page_with("cnn-conv-explorer")
-    _open(driver, base_url, page, "return !!document.querySelector('.cnn-conv-explorer .cnn-cell');")
+    _open(
+        driver,
+        base_url,
+        page,
+        "return !!document.querySelector('.cnn-conv-explorer .cnn-cell');",
+    )
     # 1. the explorer's own conv2d on cases exported by Python
     cases = _explorer_cases()
     got = driver.execute_script(
-        "return arguments[0].map(c => window.cnnBook.conv2d(c.grid, c.kernel, [c.stride, c.stride],"
-        " c.padding).out);", cases)
+        "return arguments[0].map(c => window.cnnBook.conv2d(c.grid, c.kernel, "
+        "[c.stride, c.stride], c.padding).out);",
+        cases,
+    )
     for n, (case, out) in enumerate(zip(cases, got)):
-        np.testing.assert_allclose(np.array(out), np.array(case["want"]), rtol=0, atol=1e-12,
-                                   err_msg=f"case {n}: stride {case['stride']}, {case['padding']}")
+        np.testing.assert_allclose(
+            np.array(out),
+            np.array(case["want"]),
+            rtol=0,
+            atol=1e-12,
+            err_msg=f"case {n}: stride {case['stride']}, {case['padding']}",
+        )
 
     # 2. through its controls, as a reader uses it
     box = driver.find_element(By.CSS_SELECTOR, ".cnn-conv-explorer")
-    grid = np.array([[2.0, 3.0, 0.0, 1.0, 1.0], [2.0, 1.5, 0.5, 0.0, 1.0], [0.0, 1.0, 2.0, 3.0, 1.0],
-                     [1.0, 0.0, 0.5, 2.0, 1.0], [3.0, 1.0, 0.0, 1.0, 2.0]])
-    np.testing.assert_array_equal(_explorer_output(driver), ops.conv2d(grid, np.full((2, 2), 0.5),
-                                                                       padding="VALID"))
+    grid = np.array(
+        [
+            [2.0, 3.0, 0.0, 1.0, 1.0],
+            [2.0, 1.5, 0.5, 0.0, 1.0],
+            [0.0, 1.0, 2.0, 3.0, 1.0],
+            [1.0, 0.0, 0.5, 2.0, 1.0],
+            [3.0, 1.0, 0.0, 1.0, 2.0],
+        ]
+    )
+    np.testing.assert_array_equal(
+        _explorer_output(driver),
+        ops.conv2d(grid, np.full((2, 2), 0.5), padding="VALID"),
+    )
     assert box.find_element(By.CSS_SELECTOR, ".cnn-sum").text.endswith("= 4.25")
     digit_hex = driver.execute_script("return window.cnnBook.sampleDigitHex;")
-    digit = np.frombuffer(bytes.fromhex(digit_hex), np.uint8).reshape(28, 28).astype(float)
+    digit = (
+        np.frombuffer(bytes.fromhex(digit_hex), np.uint8).reshape(28, 28).astype(float)
+    )
     edges = np.array([[1.0, 0, -1], [1, 0, -1], [1, 0, -1]])
-    settings = [("input", "digit"), ("filter", "vertical"), ("stride", "2"), ("padding", "SAME")]
+    settings = [
+        ("input", "digit"),
+        ("filter", "vertical"),
+        ("stride", "2"),
+        ("padding", "SAME"),
+    ]
     for name, value in settings:
-        Select(box.find_element(By.CSS_SELECTOR, f"select[name='{name}']")).select_by_value(value)
+        Select(
+            box.find_element(By.CSS_SELECTOR, f"select[name='{name}']")
+        ).select_by_value(value)
     want = ops.conv2d(digit, edges, stride=2, padding="SAME")
     assert want.shape == (ops.output_size(28, 3, 2, "SAME"),) * 2
     np.testing.assert_allclose(_explorer_output(driver), want, rtol=0, atol=1e-9)
@@ -661,28 +873,51 @@ def test_convolution_explorer_matches_cnnlib_ops(driver, base_url):
     assert len(cells) == want.size
     i, j = 6, 5
     _click(driver, cells[i * want.shape[1] + j])
-    assert _wait_for(lambda: box.find_element(By.CSS_SELECTOR, ".cnn-sum").text.startswith(f"out[{i},{j}]"))
+    assert _wait_for(
+        lambda: box.find_element(By.CSS_SELECTOR, ".cnn-sum").text.startswith(
+            f"out[{i},{j}]"
+        )
+    )
     summed = box.find_element(By.CSS_SELECTOR, ".cnn-sum").text
-    assert summed.count("\u00d7") == 9 and summed.endswith(f"= {want[i, j]:.2f}".rstrip("0").rstrip("."))
+    assert summed.count("\u00d7") == 9 and summed.endswith(
+        f"= {want[i, j]:.2f}".rstrip("0").rstrip(".")
+    )
     assert len(box.find_elements(By.CSS_SELECTOR, ".cnn-in-window")) == 9
     # 3. your own numbers, and a clear message for bad ones
-    Select(box.find_element(By.CSS_SELECTOR, "select[name='filter']")).select_by_value("own")
+    Select(box.find_element(By.CSS_SELECTOR, "select[name='filter']")).select_by_value(
+        "own"
+    )
     text = box.find_element(By.CSS_SELECTOR, "textarea[name='own-filter']")
     text.clear()
     text.send_keys("1 2\n-3 0.5")
-    np.testing.assert_allclose(_explorer_output(driver),
-                               ops.conv2d(digit, np.array([[1, 2], [-3, 0.5]]), stride=2, padding="SAME"),
-                               rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        _explorer_output(driver),
+        ops.conv2d(digit, np.array([[1, 2], [-3, 0.5]]), stride=2, padding="SAME"),
+        rtol=0,
+        atol=1e-9,
+    )
     text.clear()
     text.send_keys("1 x")
-    assert "'x' is not a number" in box.find_element(By.CSS_SELECTOR, ".cnn-message").text
+    assert (
+        "'x' is not a number" in box.find_element(By.CSS_SELECTOR, ".cnn-message").text
+    )
     for name, value in [("padding", "VALID"), ("stride", "1")]:
-        Select(box.find_element(By.CSS_SELECTOR, f"select[name='{name}']")).select_by_value(value)
+        Select(
+            box.find_element(By.CSS_SELECTOR, f"select[name='{name}']")
+        ).select_by_value(value)
     text.clear()
     text.send_keys("0 1 0\n1 -4 1\n0 1 0")
-    np.testing.assert_allclose(_explorer_output(driver),
-                               ops.conv2d(digit, np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]]),
-                                          stride=1, padding="VALID"), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        _explorer_output(driver),
+        ops.conv2d(
+            digit,
+            np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]]),
+            stride=1,
+            padding="VALID",
+        ),
+        rtol=0,
+        atol=1e-9,
+    )
     smallest = driver.execute_script(_SMALLEST_TEXT_JS, box)
     assert smallest >= MIN_TEXT_PX, f"the explorer's smallest text is {smallest} px"
     _save_screenshot(driver, "explorer")
@@ -690,7 +925,8 @@ def test_convolution_explorer_matches_cnnlib_ops(driver, base_url):
 
 
 def _stroke(driver, canvas, points) -> None:
-    """Press, move through ``points`` (fractions of the canvas) and release: real pointer events."""
+    """Press, move through ``points`` (fractions of the canvas) and release: real
+    pointer events."""
     from selenium.webdriver.common.action_chains import ActionChains
 
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", canvas)
@@ -723,63 +959,104 @@ def _touch_stroke(driver, canvas, points) -> None:
 
 def test_drawing_a_digit_changes_the_prediction(driver, base_url):
     from selenium.webdriver.common.by import By
+
     from cnnlib import digits
 
     page = _page_with("cnn-draw-digit")
-    _open(driver, base_url, page, "const m = document.querySelector('.cnn-draw-digit');"
-                                  " return !!(m && (m.dataset.ready || m.dataset.error));")
+    _open(
+        driver,
+        base_url,
+        page,
+        "const m = document.querySelector('.cnn-draw-digit');"
+        " return !!(m && (m.dataset.ready || m.dataset.error));",
+    )
     box = driver.find_element(By.CSS_SELECTOR, ".cnn-draw-digit")
     assert box.get_attribute("data-error") is None, box.get_attribute("data-error")
     assert box.get_attribute("data-prediction") is None  # a blank box predicts nothing
     canvas = box.find_element(By.CSS_SELECTOR, "canvas.cnn-pad-canvas")
-    read = "const m = document.querySelector('.cnn-draw-digit'); return m.dataset.probabilities || null;"
+    read = (
+        "const m = document.querySelector('.cnn-draw-digit'); "
+        "return m.dataset.probabilities || null;"
+    )
     _stroke(driver, canvas, [(0.5, 0.15), (0.5, 0.5), (0.5, 0.85)])  # a "1"
-    assert _wait_for(lambda: driver.execute_script(read) is not None, 5), "no prediction after a stroke"
+    assert _wait_for(lambda: driver.execute_script(read) is not None, 5), (
+        "no prediction after a stroke"
+    )
     first = np.array(json.loads(driver.execute_script(read)))
     assert first.shape == (10,) and abs(first.sum() - 1) < 1e-6
-    _stroke(driver, canvas, [(0.2, 0.15), (0.5, 0.15), (0.8, 0.15)])  # a bar on top: a "7"
-    assert _wait_for(lambda: np.abs(np.array(json.loads(driver.execute_script(read))) - first).max() > 1e-3, 5), \
-        "a second stroke did not change the probabilities"
+    _stroke(
+        driver, canvas, [(0.2, 0.15), (0.5, 0.15), (0.8, 0.15)]
+    )  # a bar on top: a "7"
+    assert _wait_for(
+        lambda: (
+            np.abs(np.array(json.loads(driver.execute_script(read))) - first).max()
+            > 1e-3
+        ),
+        5,
+    ), "a second stroke did not change the probabilities"
     # the page prepared the drawing as cnnlib.digits.prepare_digit does
     gray, js_digit = driver.execute_script("""
-      const m = document.querySelector('.cnn-draw-digit'), c = m.querySelector('canvas.cnn-pad-canvas');
+      const m = document.querySelector('.cnn-draw-digit'),
+        c = m.querySelector('canvas.cnn-pad-canvas');
       const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data, g = [];
       for (let i = 0; i < d.length; i += 4) g.push(d[i]);
       const prep = window.cnnBook.prepareDigit(Float32Array.from(g), c.height, c.width);
       return [g, Array.from(prep.digit)];""")
     side = int(len(gray) ** 0.5)
-    want = digits.prepare_digit(np.array(gray, np.float32).reshape(side, side), name="canvas").digit
+    want = digits.prepare_digit(
+        np.array(gray, np.float32).reshape(side, side), name="canvas"
+    ).digit
     assert np.abs(np.array(js_digit).reshape(28, 28) - want.astype(int)).max() <= 1
     # Clear empties the box; a finger draws as the mouse does
     _click(driver, box.find_element(By.CSS_SELECTOR, "button.cnn-button"))
-    assert _wait_for(lambda: driver.execute_script(
-        "return document.querySelector('.cnn-draw-digit').dataset.prediction === undefined;"), 5)
+    assert _wait_for(
+        lambda: driver.execute_script(
+            "return document.querySelector('.cnn-draw-digit').dataset.prediction "
+            "=== undefined;"
+        ),
+        5,
+    )
     _touch_stroke(driver, canvas, [(0.5, 0.15), (0.5, 0.5), (0.5, 0.85)])
-    assert _wait_for(lambda: driver.execute_script(
-        "return document.querySelector('.cnn-draw-digit').dataset.prediction !== undefined;"), 5), \
-        "a touch stroke gave no prediction"
+    assert _wait_for(
+        lambda: driver.execute_script(
+            "return document.querySelector('.cnn-draw-digit').dataset.prediction "
+            "!== undefined;"
+        ),
+        5,
+    ), "a touch stroke gave no prediction"
     shown = box.find_elements(By.CSS_SELECTOR, ".cnn-maps canvas")
     assert len(shown) == 6 and all(c.is_displayed() for c in shown)
     smallest = driver.execute_script(_SMALLEST_TEXT_JS, box)
-    assert smallest >= MIN_TEXT_PX, f"the draw-a-digit box's smallest text is {smallest} px"
+    assert smallest >= MIN_TEXT_PX, (
+        f"the draw-a-digit box's smallest text is {smallest} px"
+    )
     _save_screenshot(driver, "draw-digit")
     assert not _no_console_errors(driver, base_url)
 
 
 def test_in_page_network_agrees_with_keras_on_20_test_digits(driver, base_url, build):
-    from cnnlib import data, webmodel
+    from cnnlib import data, deploy, models
 
     page = _page_with("cnn-draw-digit")
     _open(driver, base_url, page, "return !!window.cnnBook;")
     mnist = data.load_mnist("sample", verbose=False)
     x = mnist.x_test[:20]
-    model = webmodel.keras_model_from_web(build.html / "_static" / "webmodel" / webmodel.FILENAME)
+    model = models.build_model("small")
+    weights = deploy.load_web_weights(
+        build.html / "_static" / "webmodel" / deploy.FILENAME
+    )
+    for name, (kernel, bias) in weights.items():
+        model.get_layer(name).set_weights([kernel, bias])
     want = model.predict(x, verbose=0)
     driver.set_script_timeout(60)
-    got = driver.execute_async_script("""
+    got = driver.execute_async_script(
+        """
       const done = arguments[arguments.length - 1];
-      window.cnnBook.loadNet().then(net => done(arguments[0].map(d => window.cnnBook.forward(net, d).logits)),
-                                    err => done(String(err)));""", x.reshape(20, -1).astype(int).tolist())
+      window.cnnBook.loadNet().then(
+        net => done(arguments[0].map(d => window.cnnBook.forward(net, d).logits)),
+        err => done(String(err)));""",
+        x.reshape(20, -1).astype(int).tolist(),
+    )
     assert isinstance(got, list), got
     got = np.array(got)
     assert (got.argmax(1) == want.argmax(1)).all(), (got.argmax(1), want.argmax(1))

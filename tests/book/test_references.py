@@ -6,13 +6,14 @@ text. Both columns are compared here with what the notebooks really contain, so
 a citation added or removed in a chapter must be added to or removed from the
 table too. Every cited key must exist in chapters/references.bib.
 """
+
 from __future__ import annotations
 
 import json
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = ROOT / "chapters"
 CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
 ARTICLE = re.compile(r"[Aa]rticles? (000|001)\b")
@@ -21,7 +22,9 @@ ARTICLE = re.compile(r"[Aa]rticles? (000|001)\b")
 def _markdown(path: Path) -> str:
     """All markdown text of a notebook (citations live only there)."""
     cells = json.loads(path.read_text())["cells"]
-    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    return "\n".join(
+        "".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
+    )
 
 
 def _cited(text: str) -> set[str]:
@@ -55,7 +58,8 @@ def test_each_row_lists_exactly_what_its_chapter_cites():
         cited = _cited(_markdown(path))
         assert table[number][0] == cited, (
             f"references.md says chapter {number} cites {sorted(table[number][0])}, "
-            f"but {path.name} cites {sorted(cited)}")
+            f"but {path.name} cites {sorted(cited)}"
+        )
 
 
 def test_each_row_lists_exactly_the_source_articles_its_chapter_names():
@@ -63,17 +67,23 @@ def test_each_row_lists_exactly_the_source_articles_its_chapter_names():
     for number, path in _chapters().items():
         named = set(ARTICLE.findall(_markdown(path)))
         assert table[number][1] == named, (
-            f"references.md says chapter {number} follows article(s) {sorted(table[number][1])}, "
-            f"but {path.name} names {sorted(named)}")
+            f"references.md says chapter {number} follows article(s) "
+            f"{sorted(table[number][1])}, but {path.name} names {sorted(named)}"
+        )
 
 
 def test_every_cited_key_is_in_the_bibliography():
     bib = set(re.findall(r"@\w+\{([^,]+),", (CHAPTERS / "references.bib").read_text()))
-    pages = list(_chapters().values()) + [CHAPTERS / "intro.md", CHAPTERS / "references.md"]
+    pages = list(_chapters().values()) + [
+        CHAPTERS / "intro.md",
+        CHAPTERS / "references.md",
+    ]
     for page in pages:
         text = _markdown(page) if page.suffix == ".ipynb" else page.read_text()
         missing = _cited(text) - bib
-        assert not missing, f"{page.name} cites {sorted(missing)}, not in references.bib"
+        assert not missing, (
+            f"{page.name} cites {sorted(missing)}, not in references.bib"
+        )
 
 
 def render_table() -> str:
@@ -84,7 +94,10 @@ def render_table() -> str:
         title = md.splitlines()[0].lstrip("# ").strip()
         cites = ", ".join(f"{{cite:t}}`{k}`" for k in sorted(_cited(md))) or "nothing"
         named = sorted(set(ARTICLE.findall(md)))
-        rows.append(f"| {title} | {cites} | {', '.join(f'article {a}' for a in named) or 'none'} |")
+        rows.append(
+            f"| {title} | {cites} | "
+            f"{', '.join(f'article {a}' for a in named) or 'none'} |"
+        )
     return "\n".join(rows)
 
 

@@ -1,0 +1,7 @@
+"""``python -m cnnlib``: the same as the ``cnnlib`` command."""
+
+import sys
+
+from cnnlib.cli import main
+
+sys.exit(main())
