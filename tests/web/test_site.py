@@ -77,6 +77,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "_ext"))
 from book_toc import source_of, toc_docs  # noqa: E402  (the one _toc.yml parser)
 
+from .cases import conv_cases  # noqa: E402
+
 WEBMODEL = ROOT / "_static" / "webmodel"
 PREP = [
     sys.executable,
@@ -752,49 +754,6 @@ return Math.min(...texts.map(e => parseFloat(getComputedStyle(e).fontSize)));
 """
 
 
-def _explorer_cases(seed: int = 0) -> list[dict]:
-    """Grids, filters, strides and paddings with cnnlib.ops.conv2d's answers."""
-    from cnnlib import ops
-
-    rng = np.random.default_rng(seed)
-    grid2 = [
-        [2.0, 3.0, 0.0, 1.0, 1.0],
-        [2.0, 1.5, 0.5, 0.0, 1.0],
-        [0.0, 1.0, 2.0, 3.0, 1.0],
-        [1.0, 0.0, 0.5, 2.0, 1.0],
-        [3.0, 1.0, 0.0, 1.0, 2.0],
-    ]
-    cases = [
-        (grid2, k, s, p)
-        for k in ([[0.5, 0.5], [0.5, 0.5]], [[1, 0, -1]] * 3)
-        for s in (1, 2, 3)
-        for p in ("VALID", "SAME")
-    ]
-    for _ in range(30):
-        h, w = (int(v) for v in rng.integers(3, 12, size=2))
-        kh, kw = min(int(rng.integers(1, 6)), h), min(int(rng.integers(1, 6)), w)
-        cases.append(
-            (
-                rng.normal(size=(h, w)).round(3).tolist(),
-                rng.normal(size=(kh, kw)).round(3).tolist(),
-                int(rng.integers(1, 4)),
-                str(rng.choice(["VALID", "SAME"])),
-            )
-        )
-    return [
-        {
-            "grid": g,
-            "kernel": k,
-            "stride": s,
-            "padding": p,
-            "want": np.atleast_2d(
-                ops.conv2d(np.array(g, float), np.array(k, float), stride=s, padding=p)
-            ).tolist(),
-        }
-        for g, k, s, p in cases
-    ]
-
-
 def _explorer_output(driver) -> np.ndarray:
     return np.array(
         json.loads(
@@ -819,7 +778,7 @@ def test_convolution_explorer_matches_cnnlib_ops(driver, base_url):
         "return !!document.querySelector('.cnn-conv-explorer .cnn-cell');",
     )
     # 1. the explorer's own conv2d on cases exported by Python
-    cases = _explorer_cases()
+    cases = conv_cases()
     got = driver.execute_script(
         "return arguments[0].map(c => window.cnnBook.conv2d(c.grid, c.kernel, "
         "[c.stride, c.stride], c.padding).out);",
