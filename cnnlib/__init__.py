@@ -26,9 +26,6 @@ sits on top. TensorFlow is imported, quietly, only by the modules that use it
 command line's ``--help`` answer at once.
 """
 
-from importlib import metadata as _metadata
+from .core.version import package_version as _package_version
 
-try:
-    __version__ = _metadata.version("cnnlib")
-except _metadata.PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0+unknown"
+__version__ = _package_version()

@@ -8,6 +8,8 @@
 - quiet TensorFlow start-up (:mod:`.quiet`): ``quiet_stderr``,
   ``check_tensorflow_version``;
 - package APIs loaded on first use (:mod:`.lazy`): ``public_api``;
+- cnnlib's version, from the package metadata or pyproject.toml (:mod:`.version`):
+  ``package_version``, ``pyproject_version``;
 - TensorFlow imported quietly (:mod:`.tf`, imported by the modules that use it,
   never from here): ``from cnnlib.core.tf import keras, tf``.
 """
@@ -37,5 +39,6 @@ __getattr__, __dir__, __all__ = public_api(
             "fsync_path",
         ],
         "lazy": ["public_api"],
+        "version": ["package_version", "pyproject_version"],
     },
 )

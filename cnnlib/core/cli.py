@@ -29,7 +29,9 @@ class HelpFormatter(
     examples' line breaks."""
 
     def _get_help_string(self, action: argparse.Action) -> str:
-        if action.default in (None, False) or action.default is argparse.SUPPRESS:
+        # ``is``, not ``in (None, False)``: a default of 0 (``--seed``) == False.
+        hidden = action.default is None or action.default is False
+        if hidden or action.default is argparse.SUPPRESS:
             return action.help or ""
         return super()._get_help_string(action) or ""
 

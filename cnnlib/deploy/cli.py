@@ -18,6 +18,7 @@ EXPORT_EXAMPLES = """examples:
 """
 WEB_EXAMPLES = """examples:
   cnnlib web-weights _static/webmodel
+  cnnlib web-weights /tmp/webmodel --seed 1       (another seed, trained once)
 """
 
 
@@ -42,7 +43,14 @@ def add_parsers(subparsers) -> None:
         help="saved_model: the model's base folder (e.g. models/digits; "
         "the SavedModel goes to OUT/VERSION/); tflite: the .tflite file",
     )
-    p.add_argument("--format", choices=FORMATS, default="saved_model")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="saved_model",
+        help="saved_model: a TensorFlow SavedModel for TF Serving; tflite: a "
+        "float32 LiteRT (TensorFlow Lite) file; tflite-int8: a full-integer LiteRT "
+        "file (int8 weights and activations, uint8 pixels in)",
+    )
     p.add_argument(
         "--version",
         type=cli.number(int, "a whole number >= 1", low=1),
@@ -81,7 +89,10 @@ def add_parsers(subparsers) -> None:
         "outdir", help="folder to write small.json into (e.g. _static/webmodel)"
     )
     w.add_argument(
-        "--seed", type=cli.number(int, "a whole number >= 0", low=0), default=0
+        "--seed",
+        type=cli.number(int, "a whole number >= 0", low=0),
+        default=0,
+        help="seed of the reference network's training (cached per seed)",
     )
     w.set_defaults(run=run_web_weights)
 

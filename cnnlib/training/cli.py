@@ -81,7 +81,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="continue from the checkpoint of an interrupted run with the same --out",
     )
     p.add_argument(
-        "--seed", type=cli.number(int, "a whole number >= 0", low=0), default=0
+        "--seed",
+        type=cli.number(int, "a whole number >= 0", low=0),
+        default=0,
+        help="seeds the validation split, initial weights, shuffling, augmentation "
+        "and dropout",
     )
     p.add_argument(
         "--precision",

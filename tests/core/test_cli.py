@@ -7,10 +7,15 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from cnnlib.core import cli, errors
+import cnnlib
+from cnnlib.core import cli, errors, version
 
 
 def parser_with(**types) -> argparse.ArgumentParser:
@@ -237,3 +242,120 @@ def test_help_shows_real_defaults_and_keeps_line_breaks():
     assert "passes over the digits (default: 10)" in text
     assert "where to save (default" not in text and "say less (default" not in text
     assert "examples:\n  x --epochs 3\n  x --quiet" in p.format_help()
+
+
+# --------------------------------------------------------------------------
+# The cnnlib command's help and version, as a user runs them (no TensorFlow:
+# tests/test_architecture.py checks that --help never imports it)
+# --------------------------------------------------------------------------
+def run_cnnlib(*args: str) -> subprocess.CompletedProcess:
+    """``python -m cnnlib ARGS`` with help lines long enough never to wrap."""
+    env = dict(os.environ, COLUMNS="1000")
+    return subprocess.run(
+        [sys.executable, "-m", "cnnlib", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    from cnnlib.cli import build_parser
+
+    parser = build_parser()
+    (commands,) = [
+        a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+    ]
+    return {"": parser, **commands.choices}
+
+
+def option_blocks(help_text: str) -> dict[str, str]:
+    """Each flag's lines in ``--help``: its first line starts ``  --flag``."""
+    blocks: dict[str, str] = {}
+    flag = None
+    for line in help_text.splitlines():
+        found = re.match(r"^  (-[-\w]+)", line)
+        if found:
+            flag = found.group(1)
+            blocks[flag] = line
+        elif flag and line.startswith("   "):
+            blocks[flag] += " " + line.strip()
+        else:
+            flag = None
+    return blocks
+
+
+def shown_defaults(parser: argparse.ArgumentParser) -> dict[str, object]:
+    """The flags whose default help must show: every option that has one."""
+    return {
+        a.option_strings[-1]: a.default
+        for a in parser._actions
+        if a.option_strings
+        and a.default is not None
+        and a.default is not False
+        and a.default is not argparse.SUPPRESS
+    }
+
+
+@pytest.mark.parametrize(
+    "command", ["", "train", "predict", "export", "serve", "web-weights"]
+)
+def test_help_shows_every_default_and_ends_with_examples(command):
+    argv = [command, "--help"] if command else ["--help"]
+    done = run_cnnlib(*argv)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    text = done.stdout
+    blocks = option_blocks(text)
+    defaults = shown_defaults(subcommands()[command])
+    if command in ("train", "serve", "export", "web-weights"):
+        assert defaults, "a subcommand with flags of its own has defaults to show"
+    for flag, default in defaults.items():
+        assert f"(default: {default})" in blocks[flag], (flag, blocks[flag])
+    for action in subcommands()[command]._actions:  # each says what it is for
+        commands = isinstance(action, argparse._SubParsersAction)
+        assert commands or action.help, action.option_strings or action.dest
+    examples = text.split("\nexamples:\n", 1)[1].split("\n\n")[0].splitlines()
+    prog = f"cnnlib {command}".strip()
+    runs = [e for e in examples if e.startswith(f"  {prog} ") or "curl " in e]
+    assert len(runs) >= 2 and len(runs) == len(examples), examples
+
+
+def test_help_explains_the_architectures_and_formats():
+    train = " ".join(run_cnnlib("train", "--help").stdout.split())
+    assert "small: article 000's network: 6 and 16 filters of 5x5, 128 hidden" in train
+    export = " ".join(run_cnnlib("export", "--help").stdout.split())
+    assert "tflite-int8: a full-integer LiteRT file" in export
+
+
+def test_a_default_of_0_is_shown():
+    p = argparse.ArgumentParser(prog="x", formatter_class=cli.HelpFormatter)
+    p.add_argument("--seed", type=int, default=0, help="the seed")
+    assert "the seed (default: 0)" in " ".join(p.format_help().split())
+
+
+def test_version_prints_the_package_version():
+    done = run_cnnlib("--version")
+    assert done.returncode == 0 and done.stdout == f"cnnlib {cnnlib.__version__}\n"
+
+
+def test_the_version_is_the_one_of_pyproject_toml():
+    pyproject = Path(cnnlib.__file__).resolve().parents[1] / "pyproject.toml"
+    assert version.PYPROJECT == pyproject and pyproject.is_file()
+    assert version.pyproject_version() == cnnlib.__version__ != "0+unknown"
+    assert version.package_version() == cnnlib.__version__
+
+
+def test_a_source_tree_never_installed_reads_pyproject_toml(monkeypatch, tmp_path):
+    def not_installed(name):
+        raise version.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(version.metadata, "version", not_installed)
+    assert version.package_version() == version.pyproject_version()
+    toml = tmp_path / "pyproject.toml"
+    toml.write_text(
+        '[build-system]\nversion = "9"\n[project]\nname = "cnnlib"\n'
+        'version = "1.2.3"\n[tool.x]\nversion = "7"\n'
+    )
+    assert version.pyproject_version(toml) == "1.2.3"
+    assert version.pyproject_version(tmp_path / "none.toml") == "0+unknown"
