@@ -21,7 +21,21 @@ PathLike = Union[str, os.PathLike]
 
 
 def current_umask() -> int:
-    """The process's umask (read without changing it for longer than a moment)."""
+    """The process's umask.
+
+    On Linux it is read from ``/proc/self/status``, which changes nothing. Elsewhere
+    it is set and restored at once (``os.umask`` is the only way to read it): the
+    umask is process-wide, so a file another thread creates in that instant gets
+    mode ``0o666 & ~0o022``; harmless in the ``cnnlib`` command, which writes its
+    files from one thread.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
     mask = os.umask(0o022)
     os.umask(mask)
     return mask

@@ -220,6 +220,23 @@ def test_current_umask_reads_without_changing_it(umask):
     assert files.current_umask() == 0o027  # unchanged by the first read
 
 
+@pytest.mark.parametrize("proc", [True, False], ids=["proc-status", "os-umask"])
+def test_current_umask_reads_it_with_or_without_proc(umask, monkeypatch, proc):
+    umask(0o007)
+    if not proc:  # as on macOS: no /proc, the set-and-restore path
+        real_open = open
+
+        def no_proc(path, *args, **kwargs):
+            if str(path) == "/proc/self/status":
+                raise FileNotFoundError(path)
+            return real_open(path, *args, **kwargs)
+
+        monkeypatch.setattr("builtins.open", no_proc)
+    assert files.current_umask() == 0o007
+    monkeypatch.undo()
+    assert files.current_umask() == 0o007
+
+
 def test_fsync_path_flushes_files_and_folders_and_names_a_missing_one(tmp_path):
     f = tmp_path / "f"
     f.write_text("x")

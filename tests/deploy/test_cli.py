@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
 from cnnlib import cli
 
 
@@ -59,3 +65,41 @@ def test_command_line_writes_each_format(bf16_model, tmp_path, capsys):
         )
         == 0
     )
+
+
+@pytest.fixture
+def umask_022():
+    """The umask of a shared classroom machine, for this test; restored after it."""
+    saved = os.umask(0o022)
+    yield
+    os.umask(saved)
+
+
+def modes(root: Path) -> dict[str, str]:
+    """``{path under root: octal mode}`` of root and everything below it."""
+    found = {".": oct(stat.S_IMODE(root.stat().st_mode))}
+    for path in root.rglob("*"):
+        found[str(path.relative_to(root))] = oct(stat.S_IMODE(path.stat().st_mode))
+    return found
+
+
+def test_every_file_written_follows_the_umask(small_network, tmp_path, umask_022):
+    """A .keras file (as train saves it), a SavedModel and a .tflite: 0644 files and
+    0755 folders under umask 022, like any file open() creates (mkstemp alone would
+    give 0600, readable by no one else)."""
+    from cnnlib.training import checkpoints
+
+    keras_file = checkpoints.save_atomic(small_network.model, tmp_path / "m.keras")
+    base, tflite = tmp_path / "models" / "digits", tmp_path / "m.tflite"
+    assert cli.main(["export", str(keras_file), str(base)]) == 0
+    assert cli.main(["export", str(keras_file), str(tflite), "--format", "tflite"]) == 0
+    written = {"m.keras": oct(stat.S_IMODE(keras_file.stat().st_mode))}
+    written["m.tflite"] = oct(stat.S_IMODE(tflite.stat().st_mode))
+    written.update({f"models/digits/{k}": v for k, v in modes(base).items()})
+    assert "models/digits/1/saved_model.pb" in written
+    wrong = {
+        name: mode
+        for name, mode in written.items()
+        if mode != ("0o755" if (tmp_path / name).is_dir() else "0o644")
+    }
+    assert wrong == {}, wrong
