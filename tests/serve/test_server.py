@@ -6,6 +6,7 @@ subprocess for the bad clients, whose log must stay free of tracebacks.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import re
@@ -314,22 +315,20 @@ def service(model, tmp_path_factory):
     folder = tmp_path_factory.mktemp("service")
     path = folder / "ridge.keras"
     model.save(path)
-    log_path = folder / "service.log"
+    with command_line_service(
+        path, folder / "service.log", "--max-bytes", "200000", "--read-timeout", "1"
+    ) as started:
+        yield started
+
+
+@contextlib.contextmanager
+def command_line_service(model_path, log_path, *flags: str):
+    """``python -m cnnlib serve MODEL --port 0 FLAGS``, its standard error going to
+    ``log_path``: yields (url, log_path, process); SIGTERM at the end."""
     log = open(log_path, "w")
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cnnlib",
-            "serve",
-            str(path),
-            "--port",
-            "0",
-            "--max-bytes",
-            "200000",
-            "--read-timeout",
-            "1",
-        ],
+        [sys.executable, "-m", "cnnlib", "serve", str(model_path), "--port", "0"]
+        + list(flags),
         stdout=subprocess.PIPE,
         stderr=log,
         text=True,
@@ -465,7 +464,25 @@ def test_command_line_service_stops_gracefully_on_sigterm(service):
     out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, log_path.read_text()[-2000:]
     assert out.strip().endswith("Stopped.")
-    assert "Traceback" not in log_path.read_text()
+    log = log_path.read_text()
+    assert "Traceback" not in log
+    assert "POST /predict" not in log, log[-2000:]  # no access log unless asked
+
+
+@pytest.mark.slow
+def test_access_log_writes_one_line_per_request(model, tmp_path):
+    path = tmp_path / "ridge.keras"
+    model.save(path)
+    log_path = tmp_path / "service.log"
+    with command_line_service(path, log_path, "--access-log") as (url, _, proc):
+        assert health(url)["status"] == "ok"
+        assert post(url, b"not a picture")[0] == 400
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    lines = log_path.read_text().splitlines()
+    assert [line for line in lines if '"GET /health HTTP/1.1" 200' in line], lines
+    assert [line for line in lines if '"POST /predict HTTP/1.1" 400' in line], lines
 
 
 def test_export_and_serve_share_the_deployable_model(model, mnist):
