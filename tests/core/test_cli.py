@@ -359,3 +359,74 @@ def test_a_source_tree_never_installed_reads_pyproject_toml(monkeypatch, tmp_pat
     )
     assert version.pyproject_version(toml) == "1.2.3"
     assert version.pyproject_version(tmp_path / "none.toml") == "0+unknown"
+
+
+# --------------------------------------------------------------------------
+# One exit-code convention for every subcommand: 2 a usage mistake, found before
+# TensorFlow loads; 1 a failure while running
+# --------------------------------------------------------------------------
+PARSE_ONLY = """\
+import sys
+from cnnlib.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as stop:
+    code = stop.code
+print("tensorflow" in sys.modules, code)
+"""
+
+
+def parse_only(*args: str) -> tuple[bool, int, str]:
+    """``cnnlib ARGS`` in a subprocess that stops at a usage error: (TensorFlow
+    imported?, exit status, standard error)."""
+    done = subprocess.run(
+        [sys.executable, "-c", PARSE_ONLY, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    imported, code = done.stdout.split()
+    return imported == "True", int(code), done.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["predict", "{missing}", "seven.png"],
+        ["serve", "{missing}"],
+        ["export", "{missing}", "{tmp}/digits"],
+        ["export", "{missing}", "{tmp}/d.tflite", "--format", "tflite"],
+    ],
+    ids=["predict", "serve", "export", "export-tflite"],
+)
+def test_a_missing_model_is_a_usage_mistake_in_every_subcommand(argv, tmp_path):
+    missing = str(tmp_path / "no_such_model.keras")
+    args = [a.format(missing=missing, tmp=tmp_path) for a in argv]
+    imported, code, err = parse_only(*args)
+    assert code == cli.EXIT_USAGE == 2 and not imported
+    assert err.splitlines()[-1] == (
+        f"cnnlib {argv[0]}: error: argument model: no such file: {missing!r}"
+    )
+    assert "Traceback" not in err and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["predict", "{tmp}", "x.png"], "argument model: '{tmp}' is a folder"),
+        (["serve", "{model}", "--port", "70000"], "--port: expected a port 0..65535"),
+        (["export", "{model}", "{tmp}/d", "--format", "onnx"], "argument --format"),
+        (["export", "{model}", "{tmp}/d", "--representative", "0"], "--representative"),
+        (["train", "--out", "{tmp}/m.h5"], "expected a .keras file name"),
+        (["web-weights", "{tmp}/w", "--seed", "-1"], "--seed: expected a whole"),
+        (["trian"], "invalid choice: 'trian'"),
+    ],
+)
+def test_usage_mistakes_exit_2_before_tensorflow_loads(argv, needle, tmp_path):
+    model = tmp_path / "m.keras"
+    model.write_bytes(b"not checked before TensorFlow")
+    args = [a.format(model=model, tmp=tmp_path) for a in argv]
+    imported, code, err = parse_only(*args)
+    assert code == 2 and not imported, err
+    assert needle.format(tmp=tmp_path) in err.splitlines()[-1]
+    assert "Traceback" not in err
