@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Callable
@@ -79,6 +80,28 @@ def writable_path(text: str, suffix: str = "") -> str:
     problem = files.write_problem(path)
     if problem:
         raise argparse.ArgumentTypeError(f"cannot write {text!r}: {problem}")
+    return text
+
+
+def folder_problem(text: str) -> "str | None":
+    """Why ``text`` cannot be an output folder (``None`` if it can): every command
+    writes into a folder that exists, or creates one whose parent exists."""
+    path = Path(text)
+    if path.is_dir():
+        if not os.access(path, os.W_OK | os.X_OK):
+            return f"folder {text!r} is not writable"
+        return None
+    if path.exists():
+        return f"{text!r} is a file, expected a folder"
+    return files.write_problem(path)
+
+
+def writable_folder(text: str) -> str:
+    """An argparse type: an output folder, existing and writable, or new in a
+    folder that exists (see :func:`folder_problem`)."""
+    problem = folder_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(f"cannot write into {text!r}: {problem}")
     return text
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..core import cli
+from ..core import cli, files
 from ..data import mnist
 from . import calibration
 
@@ -41,7 +41,8 @@ def add_parsers(subparsers) -> None:
     p.add_argument(
         "out",
         help="saved_model: the model's base folder (e.g. models/digits; "
-        "the SavedModel goes to OUT/VERSION/); tflite: the .tflite file",
+        "the SavedModel goes to OUT/VERSION/; created if missing, in a folder that "
+        "exists); tflite: the .tflite file, in a folder that exists",
     )
     p.add_argument(
         "--format",
@@ -74,7 +75,7 @@ def add_parsers(subparsers) -> None:
         action="store_true",
         help="replace an existing .tflite file or SavedModel version",
     )
-    p.set_defaults(run=run_export)
+    p.set_defaults(run=run_export, usage_error=p.error)
 
     w = subparsers.add_parser(
         "web-weights",
@@ -86,7 +87,10 @@ def add_parsers(subparsers) -> None:
         "then taken from the cache) for the book's web page.",
     )
     w.add_argument(
-        "outdir", help="folder to write small.json into (e.g. _static/webmodel)"
+        "outdir",
+        type=cli.writable_folder,
+        help="folder to write small.json into (e.g. _static/webmodel); created if "
+        "missing, in a folder that exists",
     )
     w.add_argument(
         "--seed",
@@ -98,13 +102,25 @@ def add_parsers(subparsers) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    """Export as ``args`` say; 0 when written, 1 with one line when something failed."""
+    """Export as ``args`` say; 0 when written, 1 with one line when something failed.
+
+    An OUT that cannot be written is a usage mistake (exit 2), found before
+    TensorFlow loads.
+    """
+    if args.format == "saved_model":
+        problem = cli.folder_problem(args.out)
+    else:
+        problem = files.write_problem(args.out)
+        if Path(args.out).is_dir():
+            problem = f"{args.out!r} is a folder, expected a .tflite file"
+    if problem:
+        args.usage_error(f"argument out: cannot write {args.out!r}: {problem}")
 
     def work() -> int:
-        from ..models import files
+        from ..models import files as model_files
         from . import litert, saved_model
 
-        model = files.load_model(args.model)
+        model = model_files.load_model(args.model)
         if args.format == "saved_model":
             folder = saved_model.export_for_serving(
                 model,

@@ -420,6 +420,15 @@ def test_a_missing_model_is_a_usage_mistake_in_every_subcommand(argv, tmp_path):
         (["train", "--out", "{tmp}/m.h5"], "expected a .keras file name"),
         (["web-weights", "{tmp}/w", "--seed", "-1"], "--seed: expected a whole"),
         (["trian"], "invalid choice: 'trian'"),
+        (
+            ["export", "{model}", "{tmp}/no/d.tflite", "--format", "tflite"],
+            "argument out: cannot write '{tmp}/no/d.tflite': folder '{tmp}/no' does",
+        ),
+        (["export", "{model}", "{tmp}/no/digits"], "folder '{tmp}/no' does not exist"),
+        (["export", "{model}", "{model}/x"], "'{tmp}/m.keras' is a file, not a folder"),
+        (["export", "{model}", "{tmp}", "--format", "tflite"], "is a folder, expected"),
+        (["web-weights", "{model}"], "argument outdir: cannot write into '{tmp}/m.k"),
+        (["web-weights", "{tmp}/no/w"], "folder '{tmp}/no' does not exist"),
     ],
 )
 def test_usage_mistakes_exit_2_before_tensorflow_loads(argv, needle, tmp_path):
@@ -430,3 +439,16 @@ def test_usage_mistakes_exit_2_before_tensorflow_loads(argv, needle, tmp_path):
     assert code == 2 and not imported, err
     assert needle.format(tmp=tmp_path) in err.splitlines()[-1]
     assert "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.keras"]  # nothing made
+
+
+def test_an_output_folder_exists_or_is_new_in_a_folder_that_exists(tmp_path):
+    (tmp_path / "f.txt").write_text("x")
+    assert cli.folder_problem(str(tmp_path)) is None
+    assert cli.folder_problem(str(tmp_path / "new")) is None
+    assert cli.writable_folder(str(tmp_path / "new")) == str(tmp_path / "new")
+    assert "is a file, expected a folder" in cli.folder_problem(str(tmp_path / "f.txt"))
+    assert "does not exist" in cli.folder_problem(str(tmp_path / "a" / "b"))
+    assert "is a file, not a folder" in cli.folder_problem(str(tmp_path / "f.txt/b"))
+    with pytest.raises(argparse.ArgumentTypeError, match="cannot write into"):
+        cli.writable_folder(str(tmp_path / "a" / "b"))

@@ -14,6 +14,7 @@ from cnnlib import cli
 def test_command_line_writes_each_format(bf16_model, tmp_path, capsys):
     path = tmp_path / "m.keras"
     bf16_model.save(path)
+    (tmp_path / "models").mkdir()  # OUT (models/digits) is created, not its parent
     assert cli.main(["export", str(path), str(tmp_path / "models" / "digits")]) == 0
     assert (tmp_path / "models" / "digits" / "1" / "saved_model.pb").exists()
     assert (
@@ -90,13 +91,13 @@ def test_every_file_written_follows_the_umask(small_network, tmp_path, umask_022
     from cnnlib.training import checkpoints
 
     keras_file = checkpoints.save_atomic(small_network.model, tmp_path / "m.keras")
-    base, tflite = tmp_path / "models" / "digits", tmp_path / "m.tflite"
+    base, tflite = tmp_path / "digits", tmp_path / "m.tflite"
     assert cli.main(["export", str(keras_file), str(base)]) == 0
     assert cli.main(["export", str(keras_file), str(tflite), "--format", "tflite"]) == 0
     written = {"m.keras": oct(stat.S_IMODE(keras_file.stat().st_mode))}
     written["m.tflite"] = oct(stat.S_IMODE(tflite.stat().st_mode))
-    written.update({f"models/digits/{k}": v for k, v in modes(base).items()})
-    assert "models/digits/1/saved_model.pb" in written
+    written.update({f"digits/{k}": v for k, v in modes(base).items()})
+    assert "digits/1/saved_model.pb" in written
     wrong = {
         name: mode
         for name, mode in written.items()
