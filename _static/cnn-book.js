@@ -9,7 +9,7 @@
  *   prepared the MNIST way (prepareDigit() mirrors cnnlib.digits.prepare_digit)
  *   and fed to article 000's small network, whose forward pass (forward())
  *   mirrors cnnlib.ops and Keras. Its weights are written at build time by
- *   `python -m cnnlib.webmodel _static/webmodel`.
+ *   `python -m cnnlib web-weights _static/webmodel`.
  * - ipywidgets outputs, which need a kernel, are replaced by a note with the
  *   page's Colab and Binder links.
  *
@@ -425,6 +425,11 @@
     mount.appendChild(controls);
     mount.appendChild(message);
     mount.appendChild(sizes);
+    var legend = el("p", {class: "cnn-legend"}, [el("span", {text: "colours: "}),
+      el("span", {class: "cnn-swatch", style: "background:#d62728"}), el("span", {text: "positive, "}),
+      el("span", {class: "cnn-swatch", style: "background:#1f77b4"}), el("span", {text: "negative, "}),
+      el("span", {class: "cnn-swatch", style: "background:#fff"}), el("span", {text: "zero"})]);
+    mount.appendChild(legend);
     mount.appendChild(el("div", {class: "cnn-grids"}, [inBox, kBox, outBox]));
     mount.appendChild(sum);
 
@@ -527,13 +532,25 @@
   // Draw a digit
   // ------------------------------------------------------------------
   var netPromise = null;
+  /* The weights come as a script (webmodel/small.js sets window.CNN_BOOK_WEIGHTS),
+     injected next to this file: a <script> loads from file://, where fetch() is blocked. */
   function loadNet() {
     if (!netPromise) {
-      var url = new URL("webmodel/small.json", SCRIPT_SRC || document.baseURI).href;
-      netPromise = fetch(url).then(function (resp) {
-        if (!resp.ok) throw new Error("the network's weights (" + url + ") answered " + resp.status +
-          "; build the book with `python -m cnnlib.webmodel _static/webmodel` first");
-        return resp.json();
+      var hint = "; build the book after `python -m cnnlib web-weights _static/webmodel`";
+      netPromise = new Promise(function (resolve, reject) {
+        if (root.CNN_BOOK_WEIGHTS) { resolve(root.CNN_BOOK_WEIGHTS); return; }
+        var url = new URL("webmodel/small.js", SCRIPT_SRC || document.baseURI).href;
+        var s = document.createElement("script");
+        s.src = url;
+        s.async = true;
+        s.onload = function () {
+          if (root.CNN_BOOK_WEIGHTS) resolve(root.CNN_BOOK_WEIGHTS);
+          else reject(new Error("The network's weights (" + url + ") loaded but set nothing" + hint + "."));
+        };
+        s.onerror = function () {
+          reject(new Error("Could not load the network's weights (" + url + ")" + hint + "."));
+        };
+        (document.currentScript || document.head || document.documentElement).appendChild(s);
       }).then(parseNet);
     }
     return netPromise;
@@ -550,7 +567,7 @@
         rgb = t >= 0 ? [255, Math.round(255 * (1 - t)), Math.round(255 * (1 - t))]
           : [Math.round(255 * (1 + t)), Math.round(255 * (1 + t)), 255];
       } else {
-        var gr = 255 - Math.round(v);
+        var gr = Math.max(0, Math.min(255, Math.round(v)));  // MNIST: bright ink on black
         rgb = [gr, gr, gr];
       }
       img.data.set([rgb[0], rgb[1], rgb[2], 255], 4 * i);
@@ -620,7 +637,10 @@
         rowsOf[k][0].parentNode.parentNode.classList.toggle("cnn-best", false);
       });
       rowsOf[best][0].parentNode.parentNode.classList.add("cnn-best");
-      answer.textContent = "The network reads a " + best + " (" + (100 * res.probabilities[best]).toFixed(1) + "%).";
+      var top = res.probabilities[best], article = best === 8 ? "an " : "a ";
+      answer.textContent = (top < 0.5 ? "Not sure: perhaps " + article + best : "The network reads " + article + best) +
+        " (" + (100 * top).toFixed(1) + "%). It always picks one of the ten digits, even for a scribble.";
+      mount.dataset.sure = top < 0.5 ? "0" : "1";
       mapCanvases.forEach(function (c, k) { paintMap(c, res.conv1, k, res.channels, 28, true); });
       mount.dataset.prediction = String(best);
       mount.dataset.probabilities = JSON.stringify(res.probabilities);

@@ -37,9 +37,9 @@ sys.path.insert(0, str(ROOT / "_ext"))
 from book_toc import toc_docs  # noqa: E402  (one _toc.yml parser for tests and benches)
 
 GOAL = 2_000_000  # bytes per page
-#: Files a page's script fetches when the page holds the element (chapter 8's
+#: Files a page's script loads when the page holds the element (chapter 8's
 #: draw-a-digit box loads the network's weights written by `cnnlib web-weights`).
-FETCHED = {"cnn-draw-digit": "_static/webmodel/small.json"}
+FETCHED = {"cnn-draw-digit": "_static/webmodel/small.js"}
 
 
 def build(out: Path) -> Path:

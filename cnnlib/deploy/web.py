@@ -12,8 +12,10 @@ takes the reference small network of chapters 7-9
 (:func:`cnnlib.training.reference_network`: trained once, then cached) and
 writes ``OUTDIR/small.json``: the float32 weights of every layer (base64 of
 little-endian float32, about 0.55 MB), their shapes, and what the model was
-trained on. The folder is git-ignored: it is build output.
-:func:`load_web_weights` reads the file back.
+trained on, and ``OUTDIR/small.js``, the same document assigned to
+``window.CNN_BOOK_WEIGHTS``: the page loads that one with a ``<script>`` tag,
+which browsers allow from ``file://`` where they block ``fetch()``. The folder
+is git-ignored: it is build output. :func:`load_web_weights` reads the JSON back.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ from ..models import networks
 
 FORMAT = "cnnlib-webmodel-1"
 FILENAME = "small.json"
+#: The same document as a script the page loads with ``<script>`` (works from file://).
+SCRIPT_FILENAME = "small.js"
+#: The global the script assigns.
+GLOBAL = "CNN_BOOK_WEIGHTS"
 #: Layers whose weights the page needs, in the order of the forward pass.
 LAYERS = ("conv1", "conv2", "dense1", "logits")
 #: Kernel shapes of article 000's small network, the one the page's JavaScript runs.
@@ -125,7 +131,8 @@ def load_web_weights(path: files.PathLike) -> dict[str, tuple[np.ndarray, np.nda
 def write_web_weights(
     outdir: files.PathLike, seed: int = 0, printer: Callable[[str], None] = print
 ) -> Path:
-    """Write ``outdir/small.json`` from the reference small network; returns its path.
+    """Write ``outdir/small.json`` and ``outdir/small.js`` from the reference small
+    network; returns the JSON's path.
 
     The network comes from :func:`cnnlib.training.reference_network` (trained
     on the offline sample, or loaded from the cache when an earlier run
@@ -145,7 +152,10 @@ def write_web_weights(
         **{k: v for k, v in training.REFERENCE_SETTINGS.items() if k != "data"},
     }
     doc = weights_document(networks.float32_copy(result.model), info)
+    text = json.dumps(doc, separators=(",", ":"))
     target = out / FILENAME
+    with files.atomic_write(out / SCRIPT_FILENAME) as tmp:
+        tmp.write_text(f"window.{GLOBAL} = {text};\n")
     with files.atomic_write(target) as tmp:
-        tmp.write_text(json.dumps(doc, separators=(",", ":")))
+        tmp.write_text(text)
     return target

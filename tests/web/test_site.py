@@ -1020,3 +1020,62 @@ def test_in_page_network_agrees_with_keras_on_20_test_digits(driver, base_url, b
     got = np.array(got)
     assert (got.argmax(1) == want.argmax(1)).all(), (got.argmax(1), want.argmax(1))
     assert np.abs(got - want).max() <= 1e-3, np.abs(got - want).max()
+
+
+def test_draw_box_reads_a_digit_opened_from_a_file(driver, build):
+    """Opened as ``file://`` (as the README says), the box still loads its
+    network: the weights come by ``<script>``, which file:// allows, not fetch()."""
+    from selenium.webdriver.common.by import By
+
+    page = _page_with("cnn-draw-digit")
+    driver.get((build.html / f"{page.doc}.html").as_uri())
+    assert _wait_for(
+        lambda: driver.execute_script(
+            "const m = document.querySelector('.cnn-draw-digit');"
+            " return !!(m && (m.dataset.ready || m.dataset.error));"
+        ),
+        20,
+    ), "the draw box neither loaded nor failed from file://"
+    box = driver.find_element(By.CSS_SELECTOR, ".cnn-draw-digit")
+    assert box.get_attribute("data-error") is None, box.get_attribute("data-error")
+    canvas = box.find_element(By.CSS_SELECTOR, "canvas.cnn-pad-canvas")
+    _stroke(driver, canvas, [(0.5, 0.15), (0.5, 0.5), (0.5, 0.85)])  # a "1"
+    assert _wait_for(
+        lambda: driver.execute_script(
+            "return document.querySelector('.cnn-draw-digit').dataset.prediction "
+            "!== undefined;"
+        ),
+        5,
+    ), "no prediction from file://"
+    probs = np.array(json.loads(box.get_attribute("data-probabilities")))
+    assert probs.shape == (10,) and abs(probs.sum() - 1) < 1e-6
+    assert "one of the ten digits" in box.text
+
+
+def test_no_page_scrolls_sideways_on_a_phone(driver, base_url):
+    """A 390x844 phone with touch: every page fits the screen's width (the
+    explorer and animations scale to the column, long inline code wraps)."""
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": True},
+    )
+    driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True})
+    wide = []
+    try:
+        for page in PAGES:
+            driver.get(f"{base_url}/{page.doc}.html")
+            _wait_for(
+                lambda: driver.execute_script(
+                    "return document.readyState === 'complete';"
+                ),
+                20,
+            )
+            width, screen = driver.execute_script(
+                "return [document.documentElement.scrollWidth, window.innerWidth];"
+            )
+            if width > screen:
+                wide.append(f"{page.doc}: {width} px wide on a {screen} px screen")
+    finally:
+        driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert not wide, "\n".join(wide)
