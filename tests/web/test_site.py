@@ -1050,32 +1050,3 @@ def test_draw_box_reads_a_digit_opened_from_a_file(driver, build):
     probs = np.array(json.loads(box.get_attribute("data-probabilities")))
     assert probs.shape == (10,) and abs(probs.sum() - 1) < 1e-6
     assert "one of the ten digits" in box.text
-
-
-def test_no_page_scrolls_sideways_on_a_phone(driver, base_url):
-    """A 390x844 phone with touch: every page fits the screen's width (the
-    explorer and animations scale to the column, long inline code wraps)."""
-    driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": True},
-    )
-    driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True})
-    wide = []
-    try:
-        for page in PAGES:
-            driver.get(f"{base_url}/{page.doc}.html")
-            _wait_for(
-                lambda: driver.execute_script(
-                    "return document.readyState === 'complete';"
-                ),
-                20,
-            )
-            width, screen = driver.execute_script(
-                "return [document.documentElement.scrollWidth, window.innerWidth];"
-            )
-            if width > screen:
-                wide.append(f"{page.doc}: {width} px wide on a {screen} px screen")
-    finally:
-        driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
-        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-    assert not wide, "\n".join(wide)
