@@ -374,6 +374,7 @@
     own: {label: "your own numbers", k: null}
   };
 
+  function count(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
   function parseKernel(text) {
     var rows = text.trim().split(/\n+/).map(function (line) {
       return line.trim().split(/[\s,]+/).filter(function (t) { return t.length; });
@@ -382,7 +383,7 @@
     var width = rows[0].length;
     if (rows.length > 7 || width > 7) throw new Error("a filter of at most 7x7, got " + rows.length + "x" + width);
     return rows.map(function (row, r) {
-      if (row.length !== width) throw new Error("row " + (r + 1) + " has " + row.length + " numbers, row 1 has " + width);
+      if (row.length !== width) throw new Error("row " + (r + 1) + " has " + count(row.length, "number") + ", row 1 has " + width);
       return row.map(function (t) {
         var v = Number(t);
         if (t === "" || !isFinite(v)) throw new Error("'" + t + "' is not a number");
