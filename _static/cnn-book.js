@@ -5,7 +5,7 @@
  *   to see its window and its sum of products. conv2d() mirrors
  *   cnnlib.ops.conv2d (tests/test_site.py compares them on cases exported by
  *   Python).
- * - <div class="cnn-draw-digit"></div> (chapter 8): draw a digit; it is
+ * - <div class="cnn-draw-digit"></div> (chapter 7): draw a digit; it is
  *   prepared the MNIST way (prepareDigit() mirrors cnnlib.digits.prepare_digit)
  *   and fed to article 000's small network, whose forward pass (forward())
  *   mirrors cnnlib.ops and Keras. Its weights are written at build time by

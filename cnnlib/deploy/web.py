@@ -1,7 +1,7 @@
 """Article 000's small network for the web page: trained at build time, run in the
 browser.
 
-The book's page for chapter 8 lets a reader draw a digit and watch the small
+The book's page for chapter 7 lets a reader draw a digit and watch the small
 network answer, with no Python kernel: ``_static/cnn-book.js`` runs the forward
 pass in plain JavaScript (a mirror of :mod:`cnnlib.ops`). Its weights come
 from here, written before ``jupyter-book build .``::
