@@ -5,8 +5,10 @@
     output_size(n, k, stride, padding)  SAME: ceil(n / s); VALID: floor((n - k) / s) + 1
     same_padding(n, k, stride)          (before, after) pad cells of SAME
     plan_window(x, op, ...)             a window's every step, for the figures
+    shift_changes(images, kernel, ...)  how much a shift changes maps, before and
+                                        after pooling (chapter 4)
 
-Modules: :mod:`.sizes`, :mod:`.conv`, :mod:`.pool`, :mod:`.window`.
+Modules: :mod:`.sizes`, :mod:`.conv`, :mod:`.pool`, :mod:`.window`, :mod:`.invariance`.
 """
 
 from ..core.lazy import public_api
@@ -24,5 +26,12 @@ __getattr__, __dir__, __all__ = public_api(
         "conv": ["IntOrPair", "as_nhwc", "conv2d", "receptive_inputs"],
         "pool": ["avg_pool2d", "max_pool2d", "max_pool2d_zero_pad"],
         "window": ["OPS", "WindowPlan", "plan_window"],
+        "invariance": [
+            "DIRECTIONS",
+            "ShiftChange",
+            "relative_change",
+            "shift_changes",
+            "shift_grid",
+        ],
     },
 )
