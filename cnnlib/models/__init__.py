@@ -7,10 +7,11 @@
     feature_maps, conv_filters       looking inside it (chapter 8)
     load_model(path)                 a .keras file, loaded safely
     predict_image / predict_files    pictures -> Prediction (digit, probability)
+    architecture(model)              its layers described, for a figure
 
-Modules: :mod:`.architectures` and :mod:`.inputs` (no TensorFlow), :mod:`.networks`,
-:mod:`.inference`, :mod:`.evaluate`, :mod:`.inside`, :mod:`.files`, :mod:`.predict`,
-:mod:`.cli` (``cnnlib predict``).
+Modules: :mod:`.architectures`, :mod:`.inputs` and :mod:`.layout` (no TensorFlow),
+:mod:`.networks`, :mod:`.inference`, :mod:`.evaluate`, :mod:`.inside`, :mod:`.files`,
+:mod:`.predict`, :mod:`.cli` (``cnnlib predict``).
 """
 
 from ..core.lazy import public_api
@@ -27,6 +28,7 @@ __getattr__, __dir__, __all__ = public_api(
             "check_arch",
         ],
         "inputs": ["as_digit_batch"],
+        "layout": ["LayerBox", "architecture"],
         "networks": ["LowLevelCNN", "build_model", "float32_copy", "layer_table"],
         "inference": ["accuracy", "logits", "predict_labels", "probabilities"],
         "evaluate": ["N_CLASSES", "confusion_matrix", "most_confused"],
