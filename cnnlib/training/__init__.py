@@ -1,7 +1,8 @@
 """Training the book's networks (chapter 6).
 
     train(arch, recipe, epochs, batch_size, lr, data, out=...)  -> TrainResult
-    ARTICLE, IMPROVED, RECIPES, get_recipe                  the recipes, as data
+    ARTICLE, IMPROVED, FAST, RECIPES, get_recipe            the recipes, as data
+    build_network, build_fast_model                         a recipe's network
     learning_rate_schedule, make_optimizer, make_loss       a recipe's Keras objects
     split_validation, make_training_dataset, random_affine  the input pipeline
     pick_precision, pick_strategy                           where and how it computes
@@ -11,7 +12,7 @@
 
 Modules: :mod:`.recipes` (no TensorFlow), :mod:`.optimization`, :mod:`.pipeline`,
 :mod:`.hardware`, :mod:`.checkpoints`, :mod:`.progress`, :mod:`.loop`,
-:mod:`.reference`, :mod:`.errors`, :mod:`.cli` (``cnnlib train``).
+:mod:`.reference`, :mod:`.fastnet`, :mod:`.errors`, :mod:`.cli` (``cnnlib train``).
 """
 
 from ..core.lazy import public_api
@@ -21,7 +22,9 @@ __getattr__, __dir__, __all__ = public_api(
     {
         "errors": ["TrainError"],
         "recipes": [
+            "ARCHS",
             "ARTICLE",
+            "FAST",
             "IMPROVED",
             "PRECISIONS",
             "PRECISION_ENV",
@@ -71,7 +74,8 @@ __getattr__, __dir__, __all__ = public_api(
             "ProgressBar",
             "epoch_line",
         ],
-        "loop": ["TrainResult", "check_log_dir", "train"],
+        "loop": ["TrainResult", "build_network", "check_log_dir", "train"],
+        "fastnet": ["build_fast_model"],
         "reference": [
             "REFERENCE_SETTINGS",
             "cache_folder",

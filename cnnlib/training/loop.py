@@ -40,8 +40,17 @@ from typing import Callable, Optional, Union
 from .. import data as cdata
 from ..core import checks
 from ..core.tf import keras, tf
-from ..models import architectures, inference, networks
-from . import checkpoints, errors, hardware, optimization, pipeline, progress, recipes
+from ..models import inference, networks
+from . import (
+    checkpoints,
+    errors,
+    fastnet,
+    hardware,
+    optimization,
+    pipeline,
+    progress,
+    recipes,
+)
 
 
 @dataclass
@@ -101,6 +110,27 @@ def check_log_dir(log_dir: os.PathLike, what: str = "log_dir") -> None:
         ) from None
 
 
+def build_network(
+    arch: str,
+    *,
+    init: str = "he",
+    dropout: float = 0.0,
+    seed: int = 0,
+    dtype: Optional[str] = None,
+) -> keras.Model:
+    """A new, untrained network ``arch`` (one of ``recipes.ARCHS``): ``"fast"`` from
+    :func:`~cnnlib.training.fastnet.build_fast_model` (``init`` ``"keras"`` or
+    ``"he"``), the others from :func:`cnnlib.models.build_model`."""
+    checks.one_of(arch, "arch", recipes.ARCHS)
+    if arch == "fast":
+        return fastnet.build_fast_model(
+            seed=seed, dtype=dtype, init=init, dropout=dropout
+        )
+    return networks.build_model(
+        arch, init=init, dropout=dropout, seed=seed, dtype=dtype
+    )
+
+
 def _load_data(
     data: Union[str, "cdata.MnistData"], verbose: int, printer
 ) -> "cdata.MnistData":
@@ -153,9 +183,9 @@ def train(
     digits once.
 
     Args:
-        arch: ``"small"`` (article 000) or ``"large"`` (article 001); default: the
-            recipe's.
-        recipe: ``"article"``, ``"improved"`` or a :class:`Recipe`.
+        arch: ``"small"`` (article 000), ``"large"`` (article 001) or ``"fast"``
+            (the fast recipe's network); default: the recipe's.
+        recipe: ``"article"``, ``"improved"``, ``"fast"`` or a :class:`Recipe`.
         epochs: passes over the training digits (default: the recipe's, 10).
         batch_size: digits per step (default: the recipe's; article 001: 50).
         lr: learning rate (default: the recipe's, 1e-4); for ``improved`` the base rate.
@@ -187,7 +217,7 @@ def train(
     """
     recipe = recipes.get_recipe(recipe)
     arch = recipe.arch if arch is None else arch
-    architectures.check_arch(arch)
+    checks.one_of(arch, "arch", recipes.ARCHS)
     epochs = checks.int_in(recipe.epochs if epochs is None else epochs, "epochs", 1)
     batch_size = checks.int_in(
         recipe.batch_size if batch_size is None else batch_size, "batch_size", 1
@@ -217,6 +247,12 @@ def train(
         validation_split,
         seed,
     )
+    if batch_size > len(x_fit):
+        raise ValueError(
+            f"batch_size={batch_size} is larger than the {len(x_fit):,} digits it "
+            f"would train on ({mnist.name}, validation held out): use at most "
+            f"{len(x_fit):,}"
+        )
     if verbose and len(x_val):
         printer(
             f"Validation: {len(x_val):,} of the {len(mnist.x_train):,} training digits "
@@ -250,7 +286,7 @@ def train(
                 )
         else:
             model, history = (
-                networks.build_model(
+                build_network(
                     arch,
                     init=init or recipe.init,
                     dropout=recipe.dropout,

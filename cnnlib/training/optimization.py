@@ -24,14 +24,20 @@ def learning_rate_schedule(
     """The learning rate of ``recipe``: a number, or a Keras schedule (step -> rate).
 
     With ``peak_factor == 1`` (article): ``lr`` at every step. Otherwise
-    (improved) ``lr`` is the base rate: it rises linearly over the first epoch
-    to ``peak_factor * lr``, then falls along a cosine to 0 at the last step.
+    (improved, fast) ``lr`` is the base rate: it rises linearly to
+    ``peak_factor * lr`` over the first epoch (improved) or the first
+    ``warmup_fraction`` of all steps (fast: 30%, a one-cycle schedule), then falls
+    along a cosine to 0 at the last step.
     """
     recipe = recipes.get_recipe(recipe)
     if recipe.peak_factor == 1.0:
         return lr
     total = steps_per_epoch * epochs
-    warmup = min(steps_per_epoch, max(total - 1, 0))
+    if recipe.warmup_fraction is None:
+        warmup = steps_per_epoch
+    else:
+        warmup = int(round(recipe.warmup_fraction * total))
+    warmup = min(warmup, max(total - 1, 0))
     return keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=lr,
         decay_steps=max(total - warmup, 1),
@@ -50,9 +56,14 @@ def make_optimizer(
     rate = learning_rate_schedule(recipe, lr, steps_per_epoch, epochs)
     if recipe.weight_decay:
         return keras.optimizers.AdamW(
-            learning_rate=rate, weight_decay=recipe.weight_decay
+            learning_rate=rate,
+            weight_decay=recipe.weight_decay,
+            beta_1=recipe.beta_1,
+            beta_2=recipe.beta_2,
         )
-    return keras.optimizers.Adam(learning_rate=rate)
+    return keras.optimizers.Adam(
+        learning_rate=rate, beta_1=recipe.beta_1, beta_2=recipe.beta_2
+    )
 
 
 def make_loss(

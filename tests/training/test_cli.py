@@ -124,6 +124,8 @@ def test_training_on_a_terminal_saves_the_model_and_keeps_epoch_lines_whole(tmp_
         (["--lr", "nan"], "got 'nan'"),
         (["--arch", "medium"], "--arch: invalid choice: 'medium'"),
         (["--recipe", "best"], "--recipe: invalid choice: 'best'"),
+        (["--recipe", "FAST"], "--recipe: invalid choice: 'FAST'"),
+        (["--arch", "fastest"], "--arch: invalid choice: 'fastest'"),
         (["--data", "imagenet"], "--data: invalid choice: 'imagenet'"),
         (["--batch-size", "0"], "--batch-size: expected a whole number >= 1, got '0'"),
         (["--seed", "-1"], "--seed: expected a whole number >= 0, got '-1'"),
@@ -192,30 +194,95 @@ def test_an_out_that_cannot_be_written_exits_2_before_tensorflow_loads(
     )
 
 
-def test_a_failure_while_running_exits_1_in_one_line(tmp_path, capsys):
-    blocker = tmp_path / "file"
-    blocker.write_text("x")
-    code = cli.main(
-        [
-            "train",
-            "--out",
-            str(tmp_path / "m.keras"),
-            "--arch",
-            "small",
-            "--data",
-            "sample",
-            "--log-dir",
-            str(blocker / "tb"),
-        ]
+PROBE = textwrap.dedent("""
+    import sys
+    from cnnlib import cli
+    try:
+        code = cli.main(sys.argv[1:])
+    except SystemExit as stop:
+        code = stop.code
+    print("EXIT", code, "tensorflow" in sys.modules)
+""")
+
+
+def run_probe(argv: list[str], **env: str) -> subprocess.CompletedProcess:
+    """``cnnlib ARGV`` in a real subprocess that prints its exit status and whether
+    TensorFlow was imported."""
+    return subprocess.run(
+        [sys.executable, "-c", PROBE, *argv],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**os.environ, **env},
     )
-    assert code == 1
-    out, err = capsys.readouterr()
-    assert out == ""
-    assert err == (
-        f"error: --log-dir '{blocker / 'tb'}' cannot be a folder of TensorBoard "
-        f"logs: '{blocker}' is a file\n"
+
+
+@pytest.mark.parametrize("where", ["notes.txt", "notes.txt/tb"])
+def test_a_log_dir_that_is_a_file_exits_2_before_tensorflow_or_data_load(
+    where, tmp_path
+):
+    (tmp_path / "notes.txt").write_text("my notes")
+    log_dir = tmp_path / where
+    culprit = "it" if where == "notes.txt" else repr(str(tmp_path / "notes.txt"))
+    argv = ["train", "--out", str(tmp_path / "m.keras"), "--log-dir", str(log_dir)]
+    done = run_probe(argv)
+    assert done.stdout.strip() == "EXIT 2 False", done.stderr  # TensorFlow never loaded
+    assert "Data:" not in done.stdout  # nor the data
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"cnnlib train: error: argument --log-dir: {str(log_dir)!r} cannot be a "
+        f"folder of TensorBoard logs: {culprit} is a file"
     )
+    assert "Traceback" not in done.stderr
+    assert (tmp_path / "notes.txt").read_text() == "my notes"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_a_batch_larger_than_the_training_digits_exits_2_before_tensorflow(tmp_path):
+    out = tmp_path / "m.keras"
+    argv = ["train", "--out", str(out), "--data", "sample", "--batch-size", "100000"]
+    done = run_probe(argv)
+    assert done.stdout.strip().splitlines()[-1] == "EXIT 2 False", done.stderr
+    assert done.stderr == (
+        "cnnlib train: error: argument --batch-size: 100000 is larger than the "
+        "4,050 digits it would train on (4,500 training digits, --validation-split "
+        "0.1 held out); use at most 4,050\n"
+    )
+    assert not out.exists() and not training.checkpoint_dir(out).exists()
+
+
+def test_training_count_is_what_split_validation_keeps(mnist):
+    from cnnlib.training import cli as train_cli
+
+    for fraction in (0.0, 0.1, 0.37):
+        x_fit = training.split_validation(
+            mnist.x_train, mnist.y_train, fraction, seed=4
+        )[0]
+        assert train_cli.training_count(mnist.y_train, fraction) == len(x_fit)
+
+
+def test_a_failure_while_running_exits_1_in_one_line(tmp_path):
+    """Full MNIST asked for from a folder without it: a runtime failure (exit 1)."""
+    empty = tmp_path / "no-mnist"
+    empty.mkdir()
+    argv = ["train", "--out", str(tmp_path / "m.keras"), "--data", "mnist"]
+    done = run_probe(argv, CNNLIB_MNIST_DIR=str(empty))
+    assert done.stdout.strip().splitlines()[-1] == "EXIT 1 False", done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and str(empty) in lines[0]
     assert not (tmp_path / "m.keras").exists()
+
+
+@pytest.mark.slow
+def test_recipe_fast_trains_and_saves_the_fast_network(tmp_path):
+    out = tmp_path / "fast.keras"
+    argv = ["train", "--out", str(out), "--recipe", "fast", "--data", "sample"]
+    done = run_probe([*argv, "--epochs", "1", "--quiet"])
+    assert done.stdout.strip().splitlines()[-1] == "EXIT 0 True", done.stderr[-2000:]
+    assert "Epoch: 1 cost = " in done.stdout
+    assert f"Saved {out} (test accuracy 0." in done.stdout
+    model = keras.models.load_model(out)
+    assert model.name == "fast_cnn" and model.optimizer.beta_1 == 0.7
 
 
 def test_help_names_the_recipes_defaults(capsys):
@@ -223,5 +290,8 @@ def test_help_names_the_recipes_defaults(capsys):
         cli.main(["train", "--help"])
     assert info.value.code == 0
     text = " ".join(capsys.readouterr().out.split())
-    assert "default: the recipe's (large)" in text and "--resume" in text
+    assert "default: the recipe's (article large, improved large, fast fast)" in text
+    assert "--resume" in text
     assert f"{training.IMPROVED.peak_factor:g} x LR" in text
+    assert "--recipe {article,improved,fast}" in text
+    assert "(article 10, improved 10, fast 2)" in text

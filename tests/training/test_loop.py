@@ -204,7 +204,7 @@ def test_a_log_dir_through_a_file_is_refused_before_any_training(tmp_path, monke
         (dict(lr=0.0), ValueError, r"lr.*got 0\.0"),
         (dict(lr=5.0), ValueError, r"lr.*got 5\.0"),
         (dict(arch="medium"), ValueError, r"got 'medium'"),
-        (dict(recipe="fast"), ValueError, r"got 'fast'"),
+        (dict(recipe="fastest"), ValueError, r"got 'fastest'"),
         (dict(seed=-3), ValueError, r"seed.*got -3"),
         (dict(resume=True), ValueError, r"resume=True needs out"),
         (dict(validation_split=1.5), ValueError, r"validation_split.*got 1\.5"),
