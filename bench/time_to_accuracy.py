@@ -34,8 +34,10 @@ includes tracing; the only epoch when there is one) and the ratio of its
 time-to-99.0% to the fastest recipe's in the record. Each finished run
 (recipe, seed) is merged into ``--out`` at once, atomically.
 
-    python bench/time_to_accuracy.py --data /work/shared/data/mnist  # THE record:
-    #   all five recipes, 3 seeds (about an hour on 2 shared cores)
+    # THE record: all five recipes, 3 seeds, into chapters/results/ (on 2 shared
+    # cores roughly 20-30 minutes per seed: keras_io ~25 s an epoch x 15, article
+    # and improved 10 epochs each; tmf and fast well under a minute)
+    python bench/time_to_accuracy.py --data /work/shared/data/mnist
     python bench/time_to_accuracy.py --seeds 1 --recipes tmf,fast --out /tmp/tta.json
     python bench/time_to_accuracy.py --recipes keras_io,article --max-epochs 2 ...
 """
@@ -526,25 +528,22 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         description=__doc__,
         formatter_class=cli.HelpFormatter,
-        epilog="Recipes: "
-        + "; ".join(f"{k}: {v['about']}" for k, v in RECIPES.items()),
     )
     p.add_argument(
         "--data",
         default=None,
         help=f"folder of the four MNIST IDX files (default ${MNIST_DIR_ENV})",
     )
-    p.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (default 3)")
+    p.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1")
     p.add_argument(
         "--recipes",
         default=",".join(RECIPES),
-        help="comma-separated subset of " + ", ".join(RECIPES) + " (default all)",
+        help="comma-separated subset of " + ", ".join(RECIPES),
     )
     p.add_argument(
         "--out",
         default=str(DEFAULT_OUT),
-        help="the JSON record to merge the runs into (default "
-        "chapters/results/time_to_accuracy.json)",
+        help="the JSON record to merge the runs into",
     )
     p.add_argument(
         "--max-epochs",
