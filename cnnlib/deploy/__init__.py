@@ -7,6 +7,7 @@
     export_tflite(model, path)       LiteRT float32, or int8 with representative_digits
     LiteRTModel(path)                run a .tflite file
     write_web_weights(outdir)        the small network's weights for the web page
+    write_archive(write, path)       a Keras export without its "Saved artifact" banner
 
 Modules: :mod:`.deployable`, :mod:`.saved_model`, :mod:`.litert`,
 :mod:`.calibration` (no TensorFlow), :mod:`.web`, :mod:`.cli` (``cnnlib export``,
@@ -24,6 +25,7 @@ __getattr__, __dir__, __all__ = public_api(
             "check_logits_model",
             "deployable_model",
             "fresh_target",
+            "write_archive",
         ],
         "saved_model": [
             "CLIENT_SCRIPT",

@@ -18,7 +18,11 @@ a softmax on top (:func:`cnnlib.models.float32_copy`).
 
 from __future__ import annotations
 
+import contextlib
+import inspect
+import io
 from pathlib import Path
+from typing import Callable
 
 from ..core import errors, files
 from ..core.tf import keras
@@ -72,6 +76,25 @@ def deployable_model(model: keras.Model) -> keras.Model:
         x = keras.layers.Reshape((28, 28, 1), name="add_channel", dtype="float32")(x)
     probs = keras.layers.Softmax(name="probabilities", dtype="float32")(core(x))
     return keras.Model(digits, probs, name="digits")
+
+
+def write_archive(write: Callable[..., object], path: files.PathLike) -> None:
+    """Call ``write(str(path))`` (``ExportArchive.write_out``, ``Model.export``)
+    without Keras' "Saved artifact at ..." banner, on any Keras 3.
+
+    Keras 3.6+ take ``verbose`` (passed as ``False`` where ``write`` names it), yet
+    3.6-3.8 print the banner even then; 3.0-3.5 have no ``verbose`` (a
+    ``TypeError`` if passed) and always print it. So ``verbose`` is passed only
+    where ``write``'s signature has it, and ``sys.stdout`` is captured (and
+    dropped) around the call either way. Errors propagate unchanged.
+    """
+    try:
+        params = inspect.signature(write).parameters
+    except (TypeError, ValueError):  # a builtin without a signature
+        params = {}
+    kwargs = {"verbose": False} if "verbose" in params else {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        write(str(path), **kwargs)
 
 
 def fresh_target(

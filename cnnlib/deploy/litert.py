@@ -54,7 +54,7 @@ def tflite_bytes(
     archive.track(deploy)
     archive.add_endpoint(name="serve", fn=fn)
     tmp = tempfile.TemporaryDirectory(prefix="cnnlib-tflite-")
-    archive.write_out(tmp.name, verbose=False)
+    deployable.write_archive(archive.write_out, tmp.name)
     converter = tf.lite.TFLiteConverter.from_saved_model(tmp.name, ["serve"])
     if representative is not None:
         reps = inputs.as_digit_batch(representative, "representative")[..., 0]

@@ -100,7 +100,7 @@ def export_saved_model(
     archive.add_endpoint(name="serve", fn=serving_function(deploy))
     try:
         with files.atomic_folder(target, replace=overwrite) as tmp:
-            archive.write_out(str(tmp), verbose=False)
+            deployable.write_archive(archive.write_out, tmp)
     except OSError as err:
         raise deployable.ExportError(
             f"cannot write the SavedModel to {target}: {err.strerror or err}"
