@@ -118,9 +118,10 @@ def run_export(args: argparse.Namespace) -> int:
 
     def work() -> int:
         from ..models import files as model_files
-        from . import litert, saved_model
+        from . import deployable, litert, saved_model
 
         model = model_files.load_model(args.model)
+        card = {"trained": model_files.saved_facts(args.model), "source": args.model}
         if args.format == "saved_model":
             folder = saved_model.export_for_serving(
                 model,
@@ -128,12 +129,13 @@ def run_export(args: argparse.Namespace) -> int:
                 args.version,
                 overwrite=args.overwrite,
                 flag="--overwrite",
+                **card,
             )
             for line in saved_model.describe_signature(folder):
                 print(line)
             print(
                 f"Exported {args.model} to {folder} (TF Serving: --model_base_path="
-                f"{Path(args.out).resolve()})"
+                f"{Path(args.out).resolve()}); labels and card in {folder}/assets/"
             )
             return cli.EXIT_OK
         reps = None
@@ -144,12 +146,13 @@ def run_export(args: argparse.Namespace) -> int:
             )
             print(f"Calibrating int8 on {len(reps)} training digits of {data.name}")
         path = litert.export_tflite(
-            model, args.out, reps, overwrite=args.overwrite, flag="--overwrite"
+            model, args.out, reps, overwrite=args.overwrite, flag="--overwrite", **card
         )
         kind = "full-integer int8" if reps is not None else "float32"
         print(
             f"Exported {args.model} to {path}: LiteRT {kind}, "
-            f"{path.stat().st_size:,} bytes"
+            f"{path.stat().st_size:,} bytes; signature serving_default, card "
+            f"{deployable.card_path(path)}"
         )
         return cli.EXIT_OK
 

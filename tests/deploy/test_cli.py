@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from cnnlib import cli
+from cnnlib import cli, deploy
+from cnnlib.core.tf import keras
+from cnnlib.models import files as model_files
 
 
 def test_command_line_writes_each_format(bf16_model, tmp_path, capsys):
@@ -41,6 +45,11 @@ def test_command_line_writes_each_format(bf16_model, tmp_path, capsys):
     )
     out = capsys.readouterr().out
     assert "LiteRT float32" in out and "LiteRT full-integer int8" in out
+    assert "labels and card in" in out and "m.card.json" in out
+    for made in (tmp_path / "models" / "digits" / "1", tmp_path / "m8.tflite"):
+        card = deploy.read_card(made)
+        assert card["source"] == "m.keras" and card["labels"] == list("0123456789")
+        assert card["training"]["keras_version_saved"] == keras.__version__
     assert (
         cli.main(
             ["export", str(path), str(tmp_path / "m.tflite"), "--format", "tflite"]
@@ -96,11 +105,37 @@ def test_every_file_written_follows_the_umask(small_network, tmp_path, umask_022
     assert cli.main(["export", str(keras_file), str(tflite), "--format", "tflite"]) == 0
     written = {"m.keras": oct(stat.S_IMODE(keras_file.stat().st_mode))}
     written["m.tflite"] = oct(stat.S_IMODE(tflite.stat().st_mode))
+    written["m.card.json"] = oct(stat.S_IMODE(deploy.card_path(tflite).stat().st_mode))
     written.update({f"digits/{k}": v for k, v in modes(base).items()})
     assert "digits/1/saved_model.pb" in written
+    assert {"digits/1/assets/card.json", "digits/1/assets/labels.txt"} <= set(written)
     wrong = {
         name: mode
         for name, mode in written.items()
         if mode != ("0o755" if (tmp_path / name).is_dir() else "0o644")
     }
     assert wrong == {}, wrong
+
+
+def test_the_card_tells_what_the_keras_file_knows(small_network, tmp_path):
+    """Keras' own metadata.json (version, date) and, where a training run put one
+    in the archive, cnnlib.json (data, seed, accuracy) reach the exported card."""
+    path = tmp_path / "m.keras"
+    small_network.model.save(path)
+    facts = {"data": "offline sample", "seed": 7, "test_accuracy": 0.96}
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr(model_files.CARD_MEMBER, json.dumps(facts))
+    assert cli.main(["export", str(path), str(tmp_path / "digits")]) == 0
+    training = deploy.read_card(tmp_path / "digits" / "1")["training"]
+    assert {k: training[k] for k in facts} == facts
+    assert training["keras_version_saved"] == keras.__version__
+    assert training["date_saved"] and training["recipe"] is None
+
+
+def test_saved_facts_ignore_what_is_not_a_json_object(small_network, tmp_path):
+    path = tmp_path / "m.keras"
+    small_network.model.save(path)
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr(model_files.CARD_MEMBER, "[1, 2]")
+    assert set(model_files.saved_facts(path)) == {"keras_version_saved", "date_saved"}
+    assert model_files.saved_facts(tmp_path / "none.keras") == {}
