@@ -7,6 +7,9 @@
     export_tflite(model, path)       LiteRT float32, or int8 with representative_digits
     LiteRTModel(path)                run a .tflite file
     write_web_weights(outdir)        the small network's weights for the web page
+    write_archive(write, path)       a Keras export without its "Saved artifact" banner
+    model_card(trained)              what an export says it is (labels, input, output,
+                                     training, versions); read_card(path) reads it
 
 Modules: :mod:`.deployable`, :mod:`.saved_model`, :mod:`.litert`,
 :mod:`.calibration` (no TensorFlow), :mod:`.web`, :mod:`.cli` (``cnnlib export``,
@@ -19,11 +22,22 @@ __getattr__, __dir__, __all__ = public_api(
     __name__,
     {
         "deployable": [
+            "CARD_FILE",
             "INPUT_NAME",
+            "LABELS",
+            "LABELS_FILE",
+            "OUTPUT_NAME",
+            "TRAINING_KEYS",
             "ExportError",
+            "card_path",
+            "card_text",
             "check_logits_model",
             "deployable_model",
             "fresh_target",
+            "labels_text",
+            "model_card",
+            "read_card",
+            "write_archive",
         ],
         "saved_model": [
             "CLIENT_SCRIPT",
@@ -35,7 +49,12 @@ __getattr__, __dir__, __all__ = public_api(
             "load_signature",
             "serving_function",
         ],
-        "litert": ["LiteRTModel", "export_tflite", "interpreter_class", "tflite_bytes"],
+        "litert": [
+            "LiteRTModel",
+            "export_tflite",
+            "interpreter_class",
+            "tflite_bytes",
+        ],
         "calibration": ["REPRESENTATIVE_COUNT", "representative_digits"],
         "web": [
             "FILENAME",

@@ -101,11 +101,24 @@ def add_parsers(subparsers) -> None:
     w.set_defaults(run=run_web_weights)
 
 
+def existing_output(args: argparse.Namespace) -> "str | None":
+    """What ``cnnlib export`` would replace (``None`` if nothing): the .tflite file or
+    its card (``NAME.card.json``, as :func:`cnnlib.deploy.card_path` names it), or
+    the SavedModel version folder ``--version`` names (without it, the next free
+    one is written)."""
+    out = Path(args.out)
+    if args.format == "saved_model":
+        found = [out / str(args.version)] if args.version is not None else []
+    else:
+        found = [out, out.with_suffix(".card.json")]
+    return next((str(p) for p in found if p.exists()), None)
+
+
 def run_export(args: argparse.Namespace) -> int:
     """Export as ``args`` say; 0 when written, 1 with one line when something failed.
 
-    An OUT that cannot be written is a usage mistake (exit 2), found before
-    TensorFlow loads.
+    An OUT that cannot be written, or that exists without ``--overwrite``, is a
+    usage mistake (exit 2), found before TensorFlow loads.
     """
     if args.format == "saved_model":
         problem = cli.folder_problem(args.out)
@@ -115,12 +128,18 @@ def run_export(args: argparse.Namespace) -> int:
             problem = f"{args.out!r} is a folder, expected a .tflite file"
     if problem:
         args.usage_error(f"argument out: cannot write {args.out!r}: {problem}")
+    existing = None if args.overwrite else existing_output(args)
+    if existing:
+        args.usage_error(
+            f"argument out: {existing!r} already exists; pass --overwrite to replace it"
+        )
 
     def work() -> int:
         from ..models import files as model_files
-        from . import litert, saved_model
+        from . import deployable, litert, saved_model
 
         model = model_files.load_model(args.model)
+        card = {"trained": model_files.saved_facts(args.model), "source": args.model}
         if args.format == "saved_model":
             folder = saved_model.export_for_serving(
                 model,
@@ -128,12 +147,13 @@ def run_export(args: argparse.Namespace) -> int:
                 args.version,
                 overwrite=args.overwrite,
                 flag="--overwrite",
+                **card,
             )
             for line in saved_model.describe_signature(folder):
                 print(line)
             print(
                 f"Exported {args.model} to {folder} (TF Serving: --model_base_path="
-                f"{Path(args.out).resolve()})"
+                f"{Path(args.out).resolve()}); labels and card in {folder}/assets/"
             )
             return cli.EXIT_OK
         reps = None
@@ -144,12 +164,13 @@ def run_export(args: argparse.Namespace) -> int:
             )
             print(f"Calibrating int8 on {len(reps)} training digits of {data.name}")
         path = litert.export_tflite(
-            model, args.out, reps, overwrite=args.overwrite, flag="--overwrite"
+            model, args.out, reps, overwrite=args.overwrite, flag="--overwrite", **card
         )
         kind = "full-integer int8" if reps is not None else "float32"
         print(
             f"Exported {args.model} to {path}: LiteRT {kind}, "
-            f"{path.stat().st_size:,} bytes"
+            f"{path.stat().st_size:,} bytes; signature serving_default, card "
+            f"{deployable.card_path(path)}"
         )
         return cli.EXIT_OK
 

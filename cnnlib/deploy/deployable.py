@@ -14,17 +14,41 @@ starts from it:
 It is the trained network rebuilt layer by layer in float32 with the *same
 weights* (the variables of a mixed-precision model are float32 already), with
 a softmax on top (:func:`cnnlib.models.float32_copy`).
+
+Every export also carries a **card** (:func:`model_card`, as JSON by
+:func:`card_text`): the labels, what the model takes and gives, what is known of
+its training, and the versions that made it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import inspect
+import io
+import json
 from pathlib import Path
+from typing import Callable, Mapping, Optional
 
 from ..core import errors, files
 from ..core.tf import keras
 from ..models import networks
 
 INPUT_NAME = "digits"
+OUTPUT_NAME = "probabilities"
+#: The class labels, in the order of the probabilities.
+LABELS = tuple(str(d) for d in range(10))
+#: The training facts a card always lists; ``None`` (JSON ``null``) where unknown.
+TRAINING_KEYS = (
+    "data",
+    "recipe",
+    "arch",
+    "seed",
+    "validation_accuracy",
+    "test_accuracy",
+)
+#: In a SavedModel folder: the labels, one a line, and the card.
+LABELS_FILE = "assets/labels.txt"
+CARD_FILE = "assets/card.json"
 
 
 class ExportError(errors.CnnlibError, RuntimeError):
@@ -72,6 +96,108 @@ def deployable_model(model: keras.Model) -> keras.Model:
         x = keras.layers.Reshape((28, 28, 1), name="add_channel", dtype="float32")(x)
     probs = keras.layers.Softmax(name="probabilities", dtype="float32")(core(x))
     return keras.Model(digits, probs, name="digits")
+
+
+def model_card(
+    trained: Optional[Mapping] = None,
+    input_dtype: str = "float32",
+    output_dtype: str = "float32",
+    source: Optional[files.PathLike] = None,
+) -> dict:
+    """The card an export carries: labels, input and output, training, versions.
+
+    Args:
+        trained: what is known of the training (e.g.
+            :func:`cnnlib.models.files.saved_facts` of the ``.keras`` file): the
+            :data:`TRAINING_KEYS` are listed, ``None`` where not given; other keys
+            are kept.
+        input_dtype: what the export takes: ``"float32"`` or ``"uint8"`` (int8
+            LiteRT); either way the pixel values 0..255.
+        output_dtype: ``"float32"``, or ``"uint8"`` (quantized probabilities).
+        source: the model file it was exported from.
+
+    Returns:
+        A JSON-ready ``dict``.
+    """
+    from ..core.tf import tf
+    from ..core.version import package_version
+
+    known = dict(trained or {})
+    training = {key: known.pop(key, None) for key in TRAINING_KEYS}
+    training.update(known)
+    return {
+        "task": "classify a handwritten digit (MNIST style)",
+        "labels": list(LABELS),
+        "input": {
+            "name": INPUT_NAME,
+            "dtype": input_dtype,
+            "shape": [None, 28, 28],
+            "values": "pixels 0..255, a white digit on black, 28x28, as in MNIST",
+        },
+        "output": {
+            "name": OUTPUT_NAME,
+            "dtype": output_dtype,
+            "shape": [None, 10],
+            "values": "the probability of each label, in the order of labels"
+            + (
+                ""
+                if output_dtype == "float32"
+                else "; quantized: p = (q - zero_point) * scale, from the file"
+            ),
+        },
+        "training": training,
+        "source": None if source is None else Path(source).name,
+        "versions": {
+            "cnnlib": package_version(),
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+        },
+    }
+
+
+def card_text(card: Mapping) -> str:
+    """``card`` as the JSON text an export writes (indented, one final newline)."""
+    return json.dumps(card, indent=2) + "\n"
+
+
+def labels_text() -> str:
+    """The labels file's text: one label a line, line ``i`` naming class ``i``."""
+    return "".join(f"{label}\n" for label in LABELS)
+
+
+def card_path(path: files.PathLike) -> Path:
+    """Where the card of an export ``path`` is: ``PATH/assets/card.json`` for a
+    SavedModel folder, ``NAME.card.json`` beside a file ``NAME.tflite``."""
+    target = Path(path)
+    return target / CARD_FILE if target.is_dir() else target.with_suffix(".card.json")
+
+
+def read_card(path: files.PathLike) -> dict:
+    """The card (:func:`card_path`) of a SavedModel folder or a ``.tflite`` file."""
+    card = card_path(path)
+    try:
+        return json.loads(card.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ExportError(f"{card}: no readable model card ({err})") from None
+
+
+def write_archive(write: Callable[..., object], path: files.PathLike) -> None:
+    """Call ``write(str(path))`` (``ExportArchive.write_out``, ``Model.export``)
+    without Keras' "Saved artifact at ..." banner, on any Keras 3.
+
+    Keras 3.6+ take ``verbose`` (passed as ``False`` where ``write`` names it), yet
+    3.6-3.8 print the banner even then; 3.0-3.5 have no ``verbose`` (a
+    ``TypeError`` if passed) and always print it. So ``verbose`` is passed only
+    where ``write``'s signature has it, and ``sys.stdout`` is captured (and
+    dropped) around the call either way. Errors propagate unchanged.
+    """
+    try:
+        params = inspect.signature(write).parameters
+    except (TypeError, ValueError):  # a builtin without a signature
+        params = {}
+    kwargs = {"verbose": False} if "verbose" in params else {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        write(str(path), **kwargs)
 
 
 def fresh_target(

@@ -8,6 +8,15 @@
 * :class:`LiteRTModel` runs either with LiteRT's interpreter
   (``ai-edge-litert``) and returns float probabilities.
 
+The file's one signature is ``serving_default``: input ``digits`` ``(N, 28, 28)``,
+output ``probabilities`` ``(N, 10)`` (``interpreter.get_signature_runner()``).
+
+What it is (labels, input and output, training, versions) is in a **sidecar card**
+:func:`cnnlib.deploy.card_path`, ``NAME.card.json`` beside ``NAME.tflite``
+(:func:`cnnlib.deploy.model_card`). It is a sidecar, not the flatbuffer's own
+metadata: writing that needs the separate ``tflite-support`` package, which cnnlib
+does not depend on. Copy both files together.
+
 ``cnnlib export --format tflite`` (or ``tflite-int8``) writes these files.
 """
 
@@ -16,7 +25,7 @@ from __future__ import annotations
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Optional
+from typing import Mapping, Optional
 
 import numpy as np
 
@@ -24,6 +33,7 @@ from ..core import checks, files, quiet
 from ..core.tf import keras, tf
 from ..models import inputs
 from . import deployable
+from .saved_model import SIGNATURE  # "serving_default", as in a SavedModel
 
 
 def tflite_bytes(
@@ -41,8 +51,8 @@ def tflite_bytes(
         The ``.tflite`` file's bytes.
     """
     deploy = deployable.deployable_model(model)
-    fn = tf.function(
-        lambda digits: deploy(digits, training=False),
+    fn = tf.function(  # a named output: the signature's "probabilities"
+        lambda digits: {deployable.OUTPUT_NAME: deploy(digits, training=False)},
         input_signature=[
             tf.TensorSpec([None, 28, 28], tf.float32, name=deployable.INPUT_NAME)
         ],
@@ -52,10 +62,10 @@ def tflite_bytes(
     # models loaded from .keras files (their variables were not frozen).
     archive = keras.export.ExportArchive()
     archive.track(deploy)
-    archive.add_endpoint(name="serve", fn=fn)
+    archive.add_endpoint(name=SIGNATURE, fn=fn)
     tmp = tempfile.TemporaryDirectory(prefix="cnnlib-tflite-")
-    archive.write_out(tmp.name, verbose=False)
-    converter = tf.lite.TFLiteConverter.from_saved_model(tmp.name, ["serve"])
+    deployable.write_archive(archive.write_out, tmp.name)
+    converter = tf.lite.TFLiteConverter.from_saved_model(tmp.name, [SIGNATURE])
     if representative is not None:
         reps = inputs.as_digit_batch(representative, "representative")[..., 0]
 
@@ -92,26 +102,37 @@ def export_tflite(
     representative: Optional[np.ndarray] = None,
     overwrite: bool = False,
     flag: str = "overwrite=True",
+    trained: Optional[Mapping] = None,
+    source: Optional[files.PathLike] = None,
 ) -> Path:
     """Write :func:`tflite_bytes` to ``path`` (float32, or int8 given
-    ``representative``).
+    ``representative``), and its card to :func:`~cnnlib.deploy.card_path` beside it.
 
-    The folder must exist; the file appears whole or not at all. ``flag`` is how
-    a refusal names the way to replace an existing file.
+    The folder must exist; each file appears whole or not at all. ``flag`` is how
+    a refusal names the way to replace an existing file. ``trained`` and
+    ``source``: what the card says of the training and the model file
+    (:func:`cnnlib.deploy.model_card`).
 
     Raises:
-        ExportError: ``path`` exists (without ``overwrite``), its folder is
-            missing, or it cannot be written.
+        ExportError: ``path`` or its card exists (without ``overwrite``), its
+            folder is missing, or it cannot be written.
     """
     target = deployable.fresh_target(path, overwrite, folder=False, flag=flag)
+    card_file = deployable.fresh_target(
+        deployable.card_path(target), overwrite, folder=False, flag=flag
+    )
     if not target.parent.is_dir():
         raise deployable.ExportError(
             f"cannot write {target}: folder {str(target.parent)!r} does not exist"
         )
     data = tflite_bytes(model, representative)
-    try:
-        with files.atomic_write(target) as tmp:
-            tmp.write_bytes(data)
+    kind = "uint8" if representative is not None else "float32"
+    card = deployable.model_card(trained, kind, kind, source)
+    try:  # the card is ready before the model is renamed into place
+        with files.atomic_write(card_file) as card_tmp:
+            card_tmp.write_text(deployable.card_text(card), encoding="utf-8")
+            with files.atomic_write(target) as tmp:
+                tmp.write_bytes(data)
     except OSError as err:
         raise deployable.ExportError(
             f"cannot write {target}: {err.strerror or err}"

@@ -11,6 +11,11 @@
 * :func:`export_for_serving`: the same SavedModel in TensorFlow Serving's
   versioned layout ``BASE/1/``, ``BASE/2/`` ... (e.g. ``models/digits/1/``).
 
+Each SavedModel says what it is in ``assets/``: :data:`~cnnlib.deploy.LABELS_FILE`
+(``0`` .. ``9``, one a line, line ``i`` naming output ``i``) and
+:data:`~cnnlib.deploy.CARD_FILE` (:func:`cnnlib.deploy.model_card`: input and
+output, training, versions); :func:`cnnlib.deploy.read_card` reads it.
+
 :func:`call_in_subprocess` proves a SavedModel needs none of this book's code:
 it runs :data:`CLIENT_SCRIPT`, which imports only TensorFlow and NumPy, in a
 separate Python process. ``cnnlib export MODEL.keras models/digits`` writes one.
@@ -23,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Optional
+from typing import Mapping, Optional
 
 import numpy as np
 
@@ -73,20 +78,25 @@ def export_saved_model(
     path: files.PathLike,
     overwrite: bool = False,
     flag: str = "overwrite=True",
+    trained: Optional[Mapping] = None,
+    source: Optional[files.PathLike] = None,
 ) -> Path:
     """Write the deployable model as a SavedModel with the ``serving_default``
-    signature.
+    signature, and its labels and card in ``assets/``.
 
     Args:
         model: a trained Keras model (raw digits -> logits, any precision).
         path: the folder to create.
         overwrite: replace an existing folder (default: refuse, naming it and
             ``flag``, the way to replace it).
+        trained: what is known of the model's training, for the card
+            (:func:`cnnlib.deploy.model_card`); ``source``: the file it came from.
 
     Returns:
         The folder's path. Its signature takes ``digits`` float32
         ``(N, 28, 28)`` 0..255 and returns ``probabilities`` ``(N, 10)`` and
-        ``digit`` int32 ``(N,)``.
+        ``digit`` int32 ``(N,)``; ``assets/labels.txt`` and ``assets/card.json``
+        say what the outputs mean.
     """
     target = deployable.fresh_target(path, overwrite, folder=True, flag=flag)
     if not target.parent.is_dir():
@@ -95,12 +105,20 @@ def export_saved_model(
             f"{str(target.parent)!r} does not exist"
         )
     deploy = deployable.deployable_model(model)
+    card = deployable.model_card(trained, source=source)
     archive = keras.export.ExportArchive()
     archive.track(deploy)
     archive.add_endpoint(name="serve", fn=serving_function(deploy))
     try:
         with files.atomic_folder(target, replace=overwrite) as tmp:
-            archive.write_out(str(tmp), verbose=False)
+            deployable.write_archive(archive.write_out, tmp)
+            (tmp / "assets").mkdir(exist_ok=True)  # open(): the umask's modes
+            (tmp / deployable.LABELS_FILE).write_text(
+                deployable.labels_text(), encoding="utf-8"
+            )
+            (tmp / deployable.CARD_FILE).write_text(
+                deployable.card_text(card), encoding="utf-8"
+            )
     except OSError as err:
         raise deployable.ExportError(
             f"cannot write the SavedModel to {target}: {err.strerror or err}"
@@ -114,6 +132,8 @@ def export_for_serving(
     version: Optional[int] = None,
     overwrite: bool = False,
     flag: str = "overwrite=True",
+    trained: Optional[Mapping] = None,
+    source: Optional[files.PathLike] = None,
 ) -> Path:
     """Write a SavedModel in TensorFlow Serving's layout: ``BASE/VERSION/``.
 
@@ -127,6 +147,7 @@ def export_for_serving(
             version already there (1 in an empty folder).
         overwrite: replace that version if it exists (default: refuse, naming
             ``flag``).
+        trained, source: for the card, as in :func:`export_saved_model`.
 
     Returns:
         The version folder, e.g. ``models/digits/1``.
@@ -148,7 +169,9 @@ def export_for_serving(
         raise deployable.ExportError(
             f"cannot create {root}: {err.strerror or err}"
         ) from err
-    return export_saved_model(model, root / str(version), overwrite, flag)
+    return export_saved_model(
+        model, root / str(version), overwrite, flag, trained=trained, source=source
+    )
 
 
 def load_signature(path: files.PathLike):

@@ -3,15 +3,24 @@
 Models are loaded with Keras ``safe_mode=True``: a ``.keras`` file from
 someone else cannot run arbitrary Python code (``Lambda`` layers holding
 pickled code are refused).
+
+:func:`saved_facts` reads what a ``.keras`` file says about itself: Keras'
+own ``metadata.json`` (the Keras version that saved it, and when) and, where a
+training run put one in, :data:`CARD_MEMBER` (data, recipe, seed, accuracy).
 """
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
 from ..core import errors, files
 from ..core.tf import keras
+
+#: The member of a ``.keras`` archive that holds what cnnlib knows of the model's
+#: training, as a JSON object (e.g. ``{"data": ..., "seed": 0, "test_accuracy": ...}``).
+CARD_MEMBER = "cnnlib.json"
 
 
 class ModelLoadError(errors.CnnlibError, RuntimeError):
@@ -70,3 +79,38 @@ def load_model(path: files.PathLike, safe_mode: bool = True) -> keras.Model:
             f"{p}: the model outputs {model.output_shape}; expected (None, 10) logits"
         )
     return model
+
+
+def saved_facts(path: files.PathLike) -> dict:
+    """What the ``.keras`` file ``path`` says about itself, ``{}`` where nothing.
+
+    Returns:
+        ``keras_version_saved`` and ``date_saved`` from Keras' ``metadata.json``
+        (where present), updated with the JSON object in :data:`CARD_MEMBER`
+        (where a training run wrote one). A member that is not a JSON object
+        is ignored: these facts describe a model, they never stop it loading.
+    """
+    facts: dict = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            keras_meta = _json_member(archive, "metadata.json", names)
+            cnnlib_meta = _json_member(archive, CARD_MEMBER, names)
+    except (OSError, zipfile.BadZipFile):
+        return facts
+    for key, name in (("keras_version_saved", "keras_version"), ("date_saved",) * 2):
+        if isinstance(keras_meta.get(name), str):
+            facts[key] = keras_meta[name]
+    facts.update(cnnlib_meta)
+    return facts
+
+
+def _json_member(archive: zipfile.ZipFile, name: str, names: set) -> dict:
+    """The JSON object in member ``name``, ``{}`` if missing or not an object."""
+    if name not in names:
+        return {}
+    try:
+        doc = json.loads(archive.read(name).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return doc if isinstance(doc, dict) else {}

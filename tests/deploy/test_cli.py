@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from cnnlib import cli
+from cnnlib import cli, deploy
+from cnnlib.core.tf import keras
+from cnnlib.models import files as model_files
 
 
 def test_command_line_writes_each_format(bf16_model, tmp_path, capsys):
@@ -41,18 +47,11 @@ def test_command_line_writes_each_format(bf16_model, tmp_path, capsys):
     )
     out = capsys.readouterr().out
     assert "LiteRT float32" in out and "LiteRT full-integer int8" in out
-    assert (
-        cli.main(
-            ["export", str(path), str(tmp_path / "m.tflite"), "--format", "tflite"]
-        )
-        == 1
-    )
-    err = capsys.readouterr().err
-    assert (
-        "already exists" in err
-        and "--overwrite" in err
-        and len(err.strip().splitlines()) == 1
-    )
+    assert "labels and card in" in out and "m.card.json" in out
+    for made in (tmp_path / "models" / "digits" / "1", tmp_path / "m8.tflite"):
+        card = deploy.read_card(made)
+        assert card["source"] == "m.keras" and card["labels"] == list("0123456789")
+        assert card["training"]["keras_version_saved"] == keras.__version__
     assert (
         cli.main(
             [
@@ -96,11 +95,104 @@ def test_every_file_written_follows_the_umask(small_network, tmp_path, umask_022
     assert cli.main(["export", str(keras_file), str(tflite), "--format", "tflite"]) == 0
     written = {"m.keras": oct(stat.S_IMODE(keras_file.stat().st_mode))}
     written["m.tflite"] = oct(stat.S_IMODE(tflite.stat().st_mode))
+    written["m.card.json"] = oct(stat.S_IMODE(deploy.card_path(tflite).stat().st_mode))
     written.update({f"digits/{k}": v for k, v in modes(base).items()})
     assert "digits/1/saved_model.pb" in written
+    assert {"digits/1/assets/card.json", "digits/1/assets/labels.txt"} <= set(written)
     wrong = {
         name: mode
         for name, mode in written.items()
         if mode != ("0o755" if (tmp_path / name).is_dir() else "0o644")
     }
     assert wrong == {}, wrong
+
+
+def test_the_card_tells_what_the_keras_file_knows(small_network, tmp_path):
+    """Keras' own metadata.json (version, date) and, where a training run put one
+    in the archive, cnnlib.json (data, seed, accuracy) reach the exported card."""
+    path = tmp_path / "m.keras"
+    small_network.model.save(path)
+    facts = {"data": "offline sample", "seed": 7, "test_accuracy": 0.96}
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr(model_files.CARD_MEMBER, json.dumps(facts))
+    assert cli.main(["export", str(path), str(tmp_path / "digits")]) == 0
+    training = deploy.read_card(tmp_path / "digits" / "1")["training"]
+    assert {k: training[k] for k in facts} == facts
+    assert training["keras_version_saved"] == keras.__version__
+    assert training["date_saved"] and training["recipe"] is None
+
+
+def test_saved_facts_ignore_what_is_not_a_json_object(small_network, tmp_path):
+    path = tmp_path / "m.keras"
+    small_network.model.save(path)
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr(model_files.CARD_MEMBER, "[1, 2]")
+    assert set(model_files.saved_facts(path)) == {"keras_version_saved", "date_saved"}
+    assert model_files.saved_facts(tmp_path / "none.keras") == {}
+
+
+def test_existing_outputs_are_replaced_only_with_overwrite(
+    small_network, tmp_path, capsys
+):
+    """Without --overwrite: exit 2, one line after the usage naming the output and
+    --overwrite, the old files as they were and nothing new; with it: replaced."""
+    path = tmp_path / "m.keras"
+    small_network.model.save(path)
+    tflite, base = tmp_path / "m.tflite", tmp_path / "digits"
+    assert cli.main(["export", str(path), str(tflite), "--format", "tflite"]) == 0
+    assert cli.main(["export", str(path), str(base), "--version", "3"]) == 0
+    capsys.readouterr()
+    before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")}
+    tries = {
+        str(tflite): ["export", str(path), str(tflite), "--format", "tflite"],
+        str(base / "3"): ["export", str(path), str(base), "--version", "3"],
+    }
+    for existing, argv in tries.items():
+        with pytest.raises(SystemExit) as exit_:
+            cli.main(argv)
+        assert exit_.value.code == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err[-1].endswith(
+            f"argument out: {existing!r} already exists; pass --overwrite to replace it"
+        )
+        assert err[0].startswith("usage: cnnlib export")
+        assert [line for line in err if "error:" in line] == err[-1:]
+    tflite.unlink()  # the card alone is enough to refuse
+    with pytest.raises(SystemExit):
+        cli.main(["export", str(path), str(tflite), "--format", "tflite"])
+    assert "m.card.json' already exists" in capsys.readouterr().err
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")} == {
+        p: t for p, t in before.items() if p != tflite
+    }
+    (base / "3" / "stale.txt").write_text("from the old export")
+    for argv in tries.values():
+        assert cli.main([*argv, "--overwrite"]) == 0
+    assert tflite.exists() and (base / "3" / "saved_model.pb").exists()
+    assert not (base / "3" / "stale.txt").exists()  # the version replaced whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "digits",
+        "m.card.json",
+        "m.keras",
+        "m.tflite",
+    ]  # no temporary left
+    assert sorted(p.name for p in base.iterdir()) == ["3"]
+
+
+def test_an_existing_output_is_refused_before_tensorflow_loads(tmp_path):
+    (tmp_path / "m.keras").write_bytes(b"not read")
+    (tmp_path / "m.tflite").write_bytes(b"old")
+    code = (
+        "import sys\n"
+        "from cnnlib import cli\n"
+        "try:\n"
+        f"    cli.main(['export', {str(tmp_path / 'm.keras')!r}, "
+        f"{str(tmp_path / 'm.tflite')!r}, '--format', 'tflite'])\n"
+        "except SystemExit as e:\n"
+        "    print(e.code, 'tensorflow' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.split() == ["2", "False"], (done.stdout, done.stderr[-500:])
+    assert "pass --overwrite" in done.stderr and "Traceback" not in done.stderr
+    assert (tmp_path / "m.tflite").read_bytes() == b"old"

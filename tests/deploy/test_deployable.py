@@ -83,3 +83,54 @@ def test_fresh_target_refuses_what_exists_naming_the_way_to_replace_it(tmp_path)
         deploy.fresh_target(file, True, folder=True)
     with pytest.raises(deploy.ExportError, match="pass overwrite=True"):
         deploy.fresh_target(folder, False, folder=True)
+
+
+BANNER = "Saved artifact at '{}'. The following endpoints are available:"
+
+
+def test_write_archive_drops_the_banner_keras_3_6_to_3_8_print_anyway(tmp_path, capsys):
+    calls = []
+
+    def write_out(filepath, options=None, verbose=True):  # Keras 3.6-3.8
+        calls.append((filepath, verbose))
+        print(BANNER.format(filepath))
+
+    deploy.write_archive(write_out, tmp_path / "a")
+    assert calls == [(str(tmp_path / "a"), False)]
+    assert capsys.readouterr().out == ""
+    write_out("b")  # the fake does print, outside write_archive
+    assert "Saved artifact at 'b'" in capsys.readouterr().out
+
+
+def test_write_archive_passes_no_verbose_where_keras_3_0_to_3_5_has_none(
+    tmp_path, capsys
+):
+    calls = []
+
+    def write_out(filepath, options=None):  # verbose=False would be a TypeError
+        calls.append(filepath)
+        print(BANNER.format(filepath))
+
+    deploy.write_archive(write_out, tmp_path / "a")
+    assert calls == [str(tmp_path / "a")]
+    assert capsys.readouterr().out == ""
+
+
+def test_write_archive_lets_errors_through_and_restores_stdout(tmp_path, capsys):
+    def fails(filepath, verbose=True):
+        print("half a banner")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        deploy.write_archive(fails, tmp_path / "a")
+    print("after")
+    assert capsys.readouterr().out == "after\n"
+
+
+def test_a_real_export_prints_nothing(tmp_path, capsys):
+    model = models.build_model("small", init="he")
+    deploy.export_saved_model(model, tmp_path / "sm")
+    deploy.export_tflite(model, tmp_path / "m.tflite")
+    assert (tmp_path / "sm" / "saved_model.pb").exists()
+    assert (tmp_path / "m.tflite").stat().st_size > 0
+    assert capsys.readouterr().out == ""

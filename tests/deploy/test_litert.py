@@ -15,9 +15,10 @@ from .conftest import BF16, assert_same_digits_but_near_ties
 def litert_files(bf16_model, mnist, tmp_path_factory):
     folder = tmp_path_factory.mktemp("litert")
     reps = deploy.representative_digits(mnist.x_train, 200)
+    trained = {"data": "offline sample", "seed": 0}
     return (
-        deploy.export_tflite(bf16_model, folder / "float.tflite"),
-        deploy.export_tflite(bf16_model, folder / "int8.tflite", reps),
+        deploy.export_tflite(bf16_model, folder / "float.tflite", trained=trained),
+        deploy.export_tflite(bf16_model, folder / "int8.tflite", reps, trained=trained),
     )
 
 
@@ -53,7 +54,9 @@ def test_litert_file_is_written_whole_with_the_umask_mode(bf16_model, tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.tflite"]
+    card = deploy.card_path(path)
+    assert card.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.card.json", "m.tflite"]
     with pytest.raises(deploy.ExportError, match=r"folder .*absent. does not exist"):
         deploy.export_tflite(bf16_model, tmp_path / "absent" / "m.tflite")
 
@@ -73,3 +76,35 @@ def test_representative_digits_come_from_the_given_set(mnist):
     assert all((flat == r.reshape(-1)).all(1).any() for r in reps)
     with pytest.raises(ValueError, match="count must be 1..4500, got 0"):
         deploy.representative_digits(mnist.x_train, 0)
+
+
+def test_litert_signature_is_serving_default_with_named_output(litert_files, mnist):
+    for path in litert_files:
+        interp = deploy.interpreter_class()(model_path=str(path))
+        assert interp.get_signature_list() == {
+            "serving_default": {"inputs": ["digits"], "outputs": ["probabilities"]}
+        }
+
+
+def test_litert_card_beside_the_file(litert_files):
+    float_file, int8_file = litert_files
+    assert deploy.card_path(float_file) == float_file.with_name("float.card.json")
+    cards = [deploy.read_card(path) for path in litert_files]
+    assert [c["input"]["dtype"] for c in cards] == ["float32", "uint8"]
+    assert [c["output"]["dtype"] for c in cards] == ["float32", "uint8"]
+    assert "quantized" in cards[1]["output"]["values"]
+    for card in cards:
+        assert card["labels"] == [str(d) for d in range(10)]
+        assert card["output"]["name"] == "probabilities"
+        assert card["training"]["data"] == "offline sample"
+        assert (
+            card["training"]["seed"] == 0 and card["training"]["test_accuracy"] is None
+        )
+        assert set(card["versions"]) == {"cnnlib", "tensorflow", "keras"}
+
+
+def test_litert_refuses_to_replace_a_card_it_did_not_write(bf16_model, tmp_path):
+    deploy.card_path(tmp_path / "m.tflite").write_text("{}")
+    with pytest.raises(deploy.ExportError, match=r"m\.card\.json already exists"):
+        deploy.export_tflite(bf16_model, tmp_path / "m.tflite")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.card.json"]

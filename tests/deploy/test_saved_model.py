@@ -3,17 +3,25 @@ versioned layout, a call from a separate process that never imports cnnlib."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
+import cnnlib
 from cnnlib import deploy, models
+from cnnlib.core.tf import keras, tf
 
 
 @pytest.fixture(scope="module")
 def exported(small_network, tmp_path_factory):
     model = small_network.model
+    trained = {"data": "offline sample", "seed": 0, "test_accuracy": 0.96, "epochs": 3}
     return model, deploy.export_saved_model(
-        model, tmp_path_factory.mktemp("export") / "digits"
+        model,
+        tmp_path_factory.mktemp("export") / "digits",
+        trained=trained,
+        source="/somewhere/small.keras",
     )
 
 
@@ -78,3 +86,44 @@ def test_versioned_layout_for_tf_serving(exported, tmp_path):
     assert (first / "saved_model.pb").exists() and (second / "variables").is_dir()
     with pytest.raises(deploy.ExportError, match="already exists"):
         deploy.export_for_serving(model, tmp_path / "models" / "digits", version=1)
+
+
+def test_assets_say_what_the_model_is(exported):
+    _, path = exported
+    labels = (path / "assets" / "labels.txt").read_text().splitlines()
+    assert labels == [str(d) for d in range(10)]
+    card = json.loads((path / "assets" / "card.json").read_text())
+    assert card == deploy.read_card(path)
+    assert card["labels"] == labels
+    assert card["input"]["name"] == "digits" and card["input"]["dtype"] == "float32"
+    assert (
+        card["input"]["shape"] == [None, 28, 28] and "0..255" in card["input"]["values"]
+    )
+    assert card["output"]["name"] == "probabilities"
+    assert card["output"]["shape"] == [None, 10]
+    # what was given is kept; what was not is listed as unknown (null)
+    assert card["training"] == {
+        "data": "offline sample",
+        "recipe": None,
+        "arch": None,
+        "seed": 0,
+        "validation_accuracy": None,
+        "test_accuracy": 0.96,
+        "epochs": 3,
+    }
+    assert card["source"] == "small.keras"  # the name, not where it was on disk
+    assert card["versions"] == {
+        "cnnlib": cnnlib.__version__,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+    }
+
+
+def test_a_card_is_written_even_with_nothing_known(small_network, tmp_path):
+    path = deploy.export_saved_model(small_network.model, tmp_path / "d")
+    card = deploy.read_card(path)
+    assert set(card["training"]) == set(deploy.TRAINING_KEYS)
+    assert set(card["training"].values()) == {None} and card["source"] is None
+    (path / deploy.CARD_FILE).write_text("{not json")
+    with pytest.raises(deploy.ExportError, match=r"card\.json: no readable model card"):
+        deploy.read_card(path)
