@@ -88,9 +88,10 @@ def add_parsers(subparsers) -> None:
     )
     w.add_argument(
         "outdir",
-        type=cli.writable_folder,
-        help="folder to write small.json into (e.g. _static/webmodel); created if "
-        "missing, in a folder that exists",
+        type=_web_outdir,
+        help="folder to write small.json and small.js into (e.g. _static/webmodel; "
+        "build output, so earlier ones there are replaced); created if missing, in a "
+        "folder that exists",
     )
     w.add_argument(
         "--seed",
@@ -156,25 +157,46 @@ def run_export(args: argparse.Namespace) -> int:
     return cli.run_reporting(work)
 
 
+def _web_outdir(text: str) -> str:
+    """web-weights' OUTDIR: :func:`cli.writable_folder`, then really tried (an entry
+    made and removed in the folder that will hold the files), since permission bits
+    do not tell root that ``/proc`` or a read-only mount refuses new files."""
+    import os
+    import tempfile
+
+    cli.writable_folder(text)
+    folder = Path(text) if Path(text).is_dir() else Path(text).parent
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".cnnlib-probe-", dir=folder))
+    except OSError as err:
+        raise argparse.ArgumentTypeError(
+            f"cannot write into {text!r}: folder {str(folder)!r} refuses new files "
+            f"({err.strerror or err})"
+        ) from None
+    return text
+
+
+def _progress(line: str) -> None:
+    import sys
+
+    print(line, file=sys.stderr, flush=True)
+
+
 def run_web_weights(args: argparse.Namespace) -> int:
-    """Write the web page's weights; 0 when written, 1 with one line when something
-    failed."""
+    """Write the web page's weights, with progress on standard error; 0 when written,
+    1 with one line when something failed."""
 
     def work() -> int:
         import json
 
         from . import web
 
-        print(
-            "Taking the reference small network (trained once, about a minute, then "
-            "cached)...",
-            flush=True,
-        )
-        path = web.write_web_weights(args.outdir, seed=args.seed)
+        path = web.write_web_weights(args.outdir, seed=args.seed, printer=_progress)
         info = json.loads(path.read_text())["info"]
-        print(
-            f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB): small network, "
-            f"{info['data']}, test accuracy {info['test_accuracy']:.3f}"
+        _progress(
+            f"wrote {path} and {web.SCRIPT_FILENAME} ({path.stat().st_size / 1e6:.2f} "
+            f"MB): small network, {info['data']}, test accuracy "
+            f"{info['test_accuracy']:.3f}"
         )
         return cli.EXIT_OK
 
