@@ -82,9 +82,9 @@ def add_parsers(subparsers) -> None:
         formatter_class=cli.HelpFormatter,
         epilog=WEB_EXAMPLES,
         help="write the small network's weights for the web page's draw-a-digit box",
-        description="Write OUTDIR/small.json, the weights of the reference small "
-        "network (article 000's, 3 epochs on the offline sample; trained once, "
-        "then taken from the cache) for the book's web page.",
+        description="Write OUTDIR/small.json (and small.js), the weights of the "
+        "reference small network (article 000's, 3 epochs on the offline sample; "
+        "trained once, then taken from the cache) for the book's web page.",
     )
     w.add_argument(
         "outdir",
@@ -95,7 +95,8 @@ def add_parsers(subparsers) -> None:
     )
     w.add_argument(
         "--seed",
-        type=cli.number(int, "a whole number >= 0", low=0),
+        # NumPy's seeds end at 2**32 - 1: a larger one would fail after TF loads
+        type=cli.number(int, "a whole number 0..4294967295", low=0, high=2**32 - 1),
         default=0,
         help="seed of the reference network's training (cached per seed)",
     )

@@ -157,7 +157,8 @@ UNWRITABLE = "/proc/cnnlib-web-weights"  # root may write anywhere, but not here
     [
         (["{tmp}/notes.txt"], "argument outdir: cannot write into '{tmp}/notes.txt'"),
         (["{tmp}/notes.txt/w"], "'{tmp}/notes.txt' is a file, not a folder"),
-        (["{tmp}/w", "--seed", "-1"], "argument --seed: expected a whole number >= 0"),
+        (["{tmp}/w", "--seed", "-1"], "argument --seed: expected a whole number 0.."),
+        (["{tmp}/w", "--seed", "4294967296"], "--seed: expected a whole number 0.."),
         pytest.param(
             [UNWRITABLE],
             f"argument outdir: cannot write into '{UNWRITABLE}': folder '/proc' "
@@ -167,7 +168,7 @@ UNWRITABLE = "/proc/cnnlib-web-weights"  # root may write anywhere, but not here
             ),
         ),
     ],
-    ids=["file", "under-a-file", "negative-seed", "proc"],
+    ids=["file", "under-a-file", "negative-seed", "seed-past-numpy", "proc"],
 )
 def test_usage_mistakes_exit_2_before_tensorflow_and_leave_nothing(
     argv, needle, tmp_path
