@@ -190,6 +190,7 @@ def run_web_weights(args: argparse.Namespace) -> int:
     def work() -> int:
         import json
 
+        _progress("loading TensorFlow ...")  # the first ~15 s
         from . import web
 
         path = web.write_web_weights(args.outdir, seed=args.seed, printer=_progress)

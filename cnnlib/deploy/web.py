@@ -155,7 +155,7 @@ def write_web_weights(
         raise ValueError(f"outdir: cannot write into {str(out)!r}: {problem}")
     printer(
         f"taking the page's small network (seed {seed}): from the cache, else "
-        "trained now (3 epochs on the offline sample, about 40 s) ..."
+        "trained now (3 epochs on the offline sample, under a minute) ..."
     )
     start = time.monotonic()
     result = training.reference_network(seed=seed, printer=printer)

@@ -120,10 +120,11 @@ def test_the_command_reports_progress_on_stderr(trained, tmp_path, capsys):
     assert cnnlib_cli.main(["web-weights", str(tmp_path / "w")]) == 0
     out, err = capsys.readouterr()
     lines = err.splitlines()
-    assert out == "" and len(lines) == 3, err
-    assert lines[0].startswith("taking the page's small network (seed 0)")
-    assert lines[2].startswith(f"wrote {tmp_path / 'w' / 'small.json'} and small.js")
-    assert "fake digits, test accuracy 0.500" in lines[2]
+    assert out == "" and len(lines) == 4, err
+    assert lines[0] == "loading TensorFlow ..."
+    assert lines[1].startswith("taking the page's small network (seed 0)")
+    assert lines[3].startswith(f"wrote {tmp_path / 'w' / 'small.json'} and small.js")
+    assert "fake digits, test accuracy 0.500" in lines[3]
 
 
 def test_a_failure_while_running_is_one_line_and_exit_1(
