@@ -82,19 +82,21 @@ def add_parsers(subparsers) -> None:
         formatter_class=cli.HelpFormatter,
         epilog=WEB_EXAMPLES,
         help="write the small network's weights for the web page's draw-a-digit box",
-        description="Write OUTDIR/small.json, the weights of the reference small "
-        "network (article 000's, 3 epochs on the offline sample; trained once, "
-        "then taken from the cache) for the book's web page.",
+        description="Write OUTDIR/small.json (and small.js), the weights of the "
+        "reference small network (article 000's, 3 epochs on the offline sample; "
+        "trained once, then taken from the cache) for the book's web page.",
     )
     w.add_argument(
         "outdir",
-        type=cli.writable_folder,
-        help="folder to write small.json into (e.g. _static/webmodel); created if "
-        "missing, in a folder that exists",
+        type=_web_outdir,
+        help="folder to write small.json and small.js into (e.g. _static/webmodel; "
+        "build output, so earlier ones there are replaced); created if missing, in a "
+        "folder that exists",
     )
     w.add_argument(
         "--seed",
-        type=cli.number(int, "a whole number >= 0", low=0),
+        # NumPy's seeds end at 2**32 - 1: a larger one would fail after TF loads
+        type=cli.number(int, "a whole number 0..4294967295", low=0, high=2**32 - 1),
         default=0,
         help="seed of the reference network's training (cached per seed)",
     )
@@ -177,25 +179,47 @@ def run_export(args: argparse.Namespace) -> int:
     return cli.run_reporting(work)
 
 
+def _web_outdir(text: str) -> str:
+    """web-weights' OUTDIR: :func:`cli.writable_folder`, then really tried (an entry
+    made and removed in the folder that will hold the files), since permission bits
+    do not tell root that ``/proc`` or a read-only mount refuses new files."""
+    import os
+    import tempfile
+
+    cli.writable_folder(text)
+    folder = Path(text) if Path(text).is_dir() else Path(text).parent
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".cnnlib-probe-", dir=folder))
+    except OSError as err:
+        raise argparse.ArgumentTypeError(
+            f"cannot write into {text!r}: folder {str(folder)!r} refuses new files "
+            f"({err.strerror or err})"
+        ) from None
+    return text
+
+
+def _progress(line: str) -> None:
+    import sys
+
+    print(line, file=sys.stderr, flush=True)
+
+
 def run_web_weights(args: argparse.Namespace) -> int:
-    """Write the web page's weights; 0 when written, 1 with one line when something
-    failed."""
+    """Write the web page's weights, with progress on standard error; 0 when written,
+    1 with one line when something failed."""
 
     def work() -> int:
         import json
 
+        _progress("loading TensorFlow ...")  # the first ~15 s
         from . import web
 
-        print(
-            "Taking the reference small network (trained once, about a minute, then "
-            "cached)...",
-            flush=True,
-        )
-        path = web.write_web_weights(args.outdir, seed=args.seed)
+        path = web.write_web_weights(args.outdir, seed=args.seed, printer=_progress)
         info = json.loads(path.read_text())["info"]
-        print(
-            f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB): small network, "
-            f"{info['data']}, test accuracy {info['test_accuracy']:.3f}"
+        _progress(
+            f"wrote {path} and {web.SCRIPT_FILENAME} ({path.stat().st_size / 1e6:.2f} "
+            f"MB): small network, {info['data']}, test accuracy "
+            f"{info['test_accuracy']:.3f}"
         )
         return cli.EXIT_OK
 

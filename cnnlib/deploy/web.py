@@ -21,14 +21,16 @@ is git-ignored: it is build output. :func:`load_web_weights` reads the JSON back
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import time
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 import numpy as np
 
 from .. import training
-from ..core import files
+from ..core import cli, files
 from ..data import mnist
 from ..models import networks
 
@@ -136,14 +138,32 @@ def write_web_weights(
 
     The network comes from :func:`cnnlib.training.reference_network` (trained
     on the offline sample, or loaded from the cache when an earlier run
-    trained it with the same settings and data).
+    trained it with the same settings and data); ``printer`` gets a line before
+    and after that step. ``outdir`` is checked first, before any training. A
+    new ``outdir`` (in a folder that exists) is filled as a temporary folder
+    beside it and renamed at the end; in an existing one each file is written
+    beside its target and renamed over it, other files there are left alone.
+    A failure at any point leaves nothing behind.
 
     Raises:
-        OSError: ``outdir`` cannot be created or written.
+        ValueError: ``outdir`` is a file, or is new in a folder that does not exist.
+        OSError: ``outdir`` cannot be written.
     """
     out = Path(outdir)
-    out.mkdir(parents=True, exist_ok=True)
+    problem = cli.folder_problem(str(out))
+    if problem:
+        raise ValueError(f"outdir: cannot write into {str(out)!r}: {problem}")
+    printer(
+        f"taking the page's small network (seed {seed}): from the cache, else "
+        "trained now (3 epochs on the offline sample, under a minute) ..."
+    )
+    start = time.monotonic()
     result = training.reference_network(seed=seed, printer=printer)
+    if result.from_cache:
+        printer(f"loaded it from the cache ({training.cache_folder()})")
+    else:
+        seconds = time.monotonic() - start
+        printer(f"trained it in {seconds:.0f} s (cached for next time)")
     info = {
         "arch": "small",
         "seed": seed,
@@ -153,9 +173,13 @@ def write_web_weights(
     }
     doc = weights_document(networks.float32_copy(result.model), info)
     text = json.dumps(doc, separators=(",", ":"))
-    target = out / FILENAME
-    with files.atomic_write(out / SCRIPT_FILENAME) as tmp:
-        tmp.write_text(f"window.{GLOBAL} = {text};\n")
-    with files.atomic_write(target) as tmp:
-        tmp.write_text(text)
-    return target
+    contents = {SCRIPT_FILENAME: f"window.{GLOBAL} = {text};\n", FILENAME: text}
+    if out.is_dir():
+        with contextlib.ExitStack() as stack:  # renamed only once both are written
+            for name, content in contents.items():
+                stack.enter_context(files.atomic_write(out / name)).write_text(content)
+    else:
+        with files.atomic_folder(out) as tmp:
+            for name, content in contents.items():
+                (tmp / name).write_text(content)
+    return out / FILENAME

@@ -71,15 +71,19 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="uvicorn's HTTP parser: h11 (limits the request head to 16 KiB) or "
         "httptools (faster, no such limit; pip install httptools)",
     )
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, usage_error=p.error)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve until SIGINT/SIGTERM; 0 after a clean stop, 1 with one line on failure."""
+    """Serve until SIGINT/SIGTERM; 0 after a clean stop, 1 with one line on failure.
+
+    ``--http httptools`` without the httptools package is a usage mistake (exit 2),
+    found before TensorFlow loads and the server thread starts.
+    """
     if args.http == "httptools" and importlib.util.find_spec("httptools") is None:
-        return cli.fail(
-            "--http httptools needs the httptools package, which is not "
+        args.usage_error(
+            "argument --http: 'httptools' needs the httptools package, which is not "
             "installed: pip install httptools (or use --http h11)"
         )
 

@@ -59,6 +59,7 @@ requests), :mod:`.batch` (the batching predictor), :mod:`.limits`, :mod:`.client
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import socket
 import threading
 import time
@@ -91,6 +92,11 @@ class PredictionServer:
         http: str = "h11",
     ):
         checks.one_of(http, "http", limits.HTTP_PARSERS)
+        if http == "httptools" and importlib.util.find_spec("httptools") is None:
+            raise ValueError(  # found here, not as a traceback in the serving thread
+                "http='httptools' needs the httptools package, which is not "
+                "installed: pip install httptools (or use http='h11')"
+            )
         self.app = digit_app
         self.model = digit_app.model
         self.socket = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
