@@ -142,7 +142,8 @@ def architecture_figure(
         title: a title over the figure, or ``None``.
 
     Returns:
-        The figure, :data:`~.sizing.MAX_WIDTH_IN` wide.
+        The figure; saved with a tight bounding box (as the notebook shows it), it is
+        :data:`~.sizing.MAX_WIDTH_IN` wide.
 
     Raises:
         TypeError: ``model_or_rows`` is neither a model nor a list of ``LayerBox``.
@@ -157,7 +158,8 @@ def architecture_figure(
     name_in, gap_in = LINE_IN + 0.06, 0.22
     rows_in = [name_in + b + 0.08 + n_text * LINE_IN + gap_in for b in boxes_in]
     head_in = 0.35 if title else 0.0
-    width, height = sizing.MAX_WIDTH_IN, head_in + sum(rows_in) - gap_in
+    width = sizing.MAX_WIDTH_IN - 0.2  # a saved PNG adds 0.1 inch on each side
+    height = head_in + sum(rows_in) - gap_in
     fig = plt.figure(figsize=(width, height))
     ax = fig.add_axes((0, 0, 1, 1))  # data coordinates are inches
     ax.set(xlim=(0, width), ylim=(0, height))

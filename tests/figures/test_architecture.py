@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -9,6 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from cnnlib import figures, models  # noqa: E402
 from tests.clear_errors import assert_clear_error  # noqa: E402
@@ -61,7 +64,9 @@ def test_long_descriptions_wrap_but_say_the_same():
     fig = figures.architecture_figure(ROWS, per_row=3, title="a net")
     assert labels(fig) == ["a net", *table_labels(ROWS)]
     assert any("\n" in t.get_text() for t in figures.drawn_texts(fig))
-    assert fig.get_figwidth() == pytest.approx(figures.MAX_WIDTH_IN)
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=figures.PAGE_DPI, bbox_inches="tight")
+    assert Image.open(png).size[0] == figures.COLUMN_PX  # shown unshrunk, full width
 
 
 def test_box_sizes_follow_the_shapes():
