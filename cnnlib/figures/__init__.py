@@ -5,6 +5,7 @@ explorers.
     window_animation, feature_map_animation           animations for the web page
     show_history, show_confusion, show_predictions    how a trained network does
     show_feature_maps, show_filters, filter_animation what it computes inside
+    architecture_figure                               a network's layers as boxes
     window_explorer, feature_map_explorer, digit_predictor, layer_filter_chooser
                                                       sliders for a live kernel
 
@@ -12,7 +13,7 @@ All sized by one policy (:mod:`.sizing`: the column's width, one font floor).
 Figures sit on top of the library: they draw what :mod:`cnnlib.ops` and
 :mod:`cnnlib.models` compute, and nothing below imports them. Modules:
 :mod:`.sizing`, :mod:`.images`, :mod:`.windows`, :mod:`.evaluation`,
-:mod:`.inside`, :mod:`.explorers`, :mod:`.drawing`.
+:mod:`.inside`, :mod:`.architecture`, :mod:`.explorers`, :mod:`.drawing`.
 """
 
 from ..core.lazy import public_api
@@ -59,6 +60,7 @@ __getattr__, __dir__, __all__ = public_api(
             "show",
             "window_explorer",
         ],
+        "architecture": ["architecture_figure"],
         "drawing": [
             "INK",
             "PAPER",

@@ -26,7 +26,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from cnnlib import figures, ops  # noqa: E402
+from cnnlib import figures, models, ops  # noqa: E402
 
 RNG = np.random.default_rng(0)
 DIGITS = RNG.integers(0, 256, size=(10, 28, 28))
@@ -134,8 +134,14 @@ FIGURES = {
     "show_prediction probabilities": lambda m: figures.show_prediction(
         m, DIGITS[3].astype(np.uint8), "a digit"
     )[1],
+    "architecture_figure small network": lambda m: figures.architecture_figure(m),
+    "architecture_figure large network": lambda m: figures.architecture_figure(
+        models.build_model("large", seed=0),
+        title="large",
+    ),
 }
 NEEDS_MODEL = {
+    "architecture_figure small network",
     "draw_filter_view",
     "show_prediction steps",
     "show_prediction probabilities",
