@@ -159,3 +159,9 @@ def test_tmf_bf16_model_is_the_tmf_network_computing_in_bfloat16():
     assert {layer.compute_dtype for layer in fp32.layers} == {"float32"}
     logits = bf16(np.zeros((2, 28, 28, 1), np.float32))
     assert tuple(logits.shape) == (2, 10) and logits.dtype == "float32"
+
+
+def test_cnnlib_results_knows_the_benchs_recipes_in_its_order():
+    from cnnlib import results
+
+    assert results.TTA_RECIPES == tuple(tta.RECIPES)
