@@ -265,8 +265,9 @@ def time_to_accuracy_table(
         run = rec.runs[r.recipe][min(rec.runs[r.recipe], key=int)]
         lines.extend(
             textwrap.wrap(
-                f"{r.recipe}: {run.about}; reached 99.0% in {r.reached_99_0} "
-                f"seeds, 99.5% in {r.reached_99_5}",
+                f"{r.recipe}: {run.about}; trained {r.train_seconds:,.1f} s "
+                f"(median; {r.train_seconds_min:,.1f}-{r.train_seconds_max:,.1f}); "
+                f"reached 99.0% in {r.reached_99_0} seeds, 99.5% in {r.reached_99_5}",
                 WIDTH,
                 initial_indent="- ",
                 subsequent_indent="  ",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import statistics
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -179,7 +180,8 @@ class TimeToAccuracy:
 @dataclass(frozen=True)
 class TimeToAccuracyRow:
     """One line of the chapter's table: a recipe over its seeds (``None``: not
-    reached)."""
+    reached). ``train_seconds``: the median (min, max) over the seeds of all its
+    epochs' training seconds, validation included."""
 
     recipe: str
     precision: str
@@ -193,6 +195,9 @@ class TimeToAccuracyRow:
     ratio_to_fastest: Optional[float]
     reached_99_0: str
     reached_99_5: str
+    train_seconds: float
+    train_seconds_min: float
+    train_seconds_max: float
 
 
 def precision_of(setup: str) -> Optional[str]:
@@ -314,6 +319,10 @@ def time_to_accuracy_rows(
             continue
         s = rec.summary[name]
         first = rec.runs[name][min(rec.runs[name], key=int)]
+        trained = [
+            round(sum(h.seconds for h in run.history), 1)
+            for run in rec.runs[name].values()
+        ]
         rows.append(
             TimeToAccuracyRow(
                 recipe=name,
@@ -328,6 +337,9 @@ def time_to_accuracy_rows(
                 ratio_to_fastest=s.ratio_to_fastest_99_0,
                 reached_99_0=s.reached_val_99_0,
                 reached_99_5=s.reached_val_99_5,
+                train_seconds=round(statistics.median(trained), 1),
+                train_seconds_min=min(trained),
+                train_seconds_max=max(trained),
             )
         )
     return rows

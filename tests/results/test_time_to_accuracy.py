@@ -3,6 +3,8 @@ the bad field as the JSON spells it), its rows, and its table as exact text."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from cnnlib import results
@@ -29,10 +31,13 @@ def test_table_is_exact_text(tta):
         "fast     mixed_bfloat16       20.0 s  not reached     0.9924  "
         "0.9916-0.9932  7,327  1.00",
     ]
-    text = " ".join(lines)
+    text = " ".join(" ".join(lines).split())
     assert "Medians over 2 seeds." in text
     assert "Not in this record: keras_io, tmf_bf16, article, improved." in text
-    assert "- fast: about fast; reached 99.0% in 2 of 2 seeds, 99.5% in 0 of 2" in text
+    assert (
+        "- fast: about fast; trained 20.0 s (median; 20.0-20.0); reached 99.0% in "
+        "2 of 2 seeds, 99.5% in 0 of 2" in text
+    )
     assert sum(line.startswith("Ran on ") for line in lines) == 1
     assert "commit 0123456789ab;" in text
     assert max(len(line) for line in lines) <= results.WIDTH
@@ -53,6 +58,25 @@ def test_rows_follow_the_bench_order_with_none_for_not_reached(tta):
     assert tmf.seconds_to_99_0 is None and tmf.ratio_to_fastest is None
     assert (fast.seconds_to_99_0, fast.ratio_to_fastest, fast.seeds) == (20.0, 1.0, 2)
     assert (fast.test_accuracy_min, fast.test_accuracy_max) == (0.9916, 0.9932)
+    assert (tmf.train_seconds, fast.train_seconds) == (10.0, 20.0)
+
+
+def test_train_seconds_are_the_median_and_range_over_the_seeds(tta):
+    runs = tta["runs"]["tmf"]
+    runs["2"] = {**copy.deepcopy(runs["1"]), "seed": 2}
+    for seed, secs in zip("012", (30.0, 10.0, 12.0)):
+        runs[seed]["history"][0]["seconds"] = secs
+    tta["summary"]["tmf"]["seeds"] = [0, 1, 2]
+    (tmf,) = [
+        r
+        for r in results.time_to_accuracy_rows(results.check_time_to_accuracy(tta))
+        if r.recipe == "tmf"
+    ]
+    assert (tmf.train_seconds, tmf.train_seconds_min, tmf.train_seconds_max) == (
+        12.0,
+        10.0,
+        30.0,
+    )
 
 
 def test_runs_from_several_processes_are_said_so(tta):
