@@ -15,6 +15,10 @@ of every recipe, ...) so that other load on a shared machine hits all alike:
               PyTorch's ``OneCycleLR`` defaults (cosine up from 0.01/25 over 30%
               of the steps, cosine down to 0.01/25/1e4; beta1 kept at 0.7);
               1 epoch; float32 (Keras default weights).
+``tmf_bf16``  the same ``tmf`` rebuild, computing in ``mixed_bfloat16`` (float32
+              weights and logits, as cnnlib's ``fast`` does on a CPU with
+              bfloat16): ``fast`` against the fastest published recipe like for
+              like in precision; ``tmf`` stays float32, as published.
 ``fast``, ``article``, ``improved``
               cnnlib's recipes, by ``cnnlib.training.train(recipe=..., data=...,
               seed=s)`` with each recipe's own defaults and precision choice.
@@ -36,7 +40,7 @@ time-to-99.0% to the fastest recipe's in the record. Each finished run
 
     # THE record: all five recipes, 3 seeds, into chapters/results/ (on 2 shared
     # cores roughly 20-30 minutes per seed: keras_io ~25 s an epoch x 15, article
-    # and improved 10 epochs each; tmf and fast well under a minute)
+    # and improved 10 epochs each; tmf, tmf_bf16 and fast well under a minute)
     python bench/time_to_accuracy.py --data /work/shared/data/mnist
     python bench/time_to_accuracy.py --seeds 1 --recipes tmf,fast --out /tmp/tta.json
     python bench/time_to_accuracy.py --recipes keras_io,article --max-epochs 2 ...
@@ -81,6 +85,12 @@ RECIPES = {
         "epochs": 1,
         "batch_size": 256,
     },
+    "tmf_bf16": {
+        "about": "the same train_mnist_fast rebuild in mixed_bfloat16 "
+        "(float32 weights and logits), batch 256, 1 epoch",
+        "epochs": 1,
+        "batch_size": 256,
+    },
     "fast": {"about": "cnnlib's fast recipe", "epochs": None, "batch_size": None},
     "article": {"about": "cnnlib's article recipe", "epochs": None, "batch_size": None},
     "improved": {
@@ -90,6 +100,8 @@ RECIPES = {
     },
 }
 CNNLIB_RECIPES = ("fast", "article", "improved")
+#: The precision each peer computes in (cnnlib's recipes pick their own).
+PEER_PRECISION = {"keras_io": "float32", "tmf": "float32", "tmf_bf16": "mixed_bfloat16"}
 NOTE = (
     "Trained on full MNIST's 60,000 training digits minus the 5,000 that "
     "cnnlib.training.split_validation holds out for the seed (per digit class), "
@@ -102,8 +114,9 @@ NOTE = (
     "digits per second over the epochs after the first (which includes tracing), "
     "the first when there is only one. ratio_to_fastest_99.0: median seconds to "
     "99.0% over the fastest recipe's in this record. setup: the precision each "
-    "ran in (the peers in float32 as published; cnnlib's recipes in the one "
-    "cnnlib picks). Runs of a recipe are merged by seed; runs made with other "
+    "ran in (keras_io and tmf in float32 as published, tmf_bf16 the same tmf "
+    "network and schedule in mixed_bfloat16; cnnlib's recipes in the one cnnlib "
+    "picks). Runs of a recipe are merged by seed; runs made with other "
     "settings are dropped; same_process: all runs in one process, taking turns."
 )
 # Settings that must agree for runs of one recipe to be summarised together.
@@ -305,23 +318,27 @@ def keras_io_model():
     )
 
 
-def tmf_model():
-    """train_mnist_fast's final network, rebuilt in Keras: pooling before ReLU."""
+def tmf_model(dtype: str = "float32"):
+    """train_mnist_fast's final network, rebuilt in Keras: pooling before ReLU.
+
+    ``dtype`` is the hidden layers' Keras dtype policy (``"mixed_bfloat16"``
+    for ``tmf_bf16``); the logits are always float32.
+    """
     from cnnlib.core.tf import keras
 
     layers = keras.layers
     return keras.Sequential(
         [
             keras.Input(shape=(28, 28, 1)),
-            layers.Conv2D(24, 5),
-            layers.MaxPooling2D(2),
-            layers.ReLU(),
-            layers.Conv2D(32, 3),
-            layers.MaxPooling2D(2),
-            layers.ReLU(),
-            layers.Flatten(),
-            layers.Dense(256, activation="relu"),
-            layers.Dense(10),
+            layers.Conv2D(24, 5, dtype=dtype),
+            layers.MaxPooling2D(2, dtype=dtype),
+            layers.ReLU(dtype=dtype),
+            layers.Conv2D(32, 3, dtype=dtype),
+            layers.MaxPooling2D(2, dtype=dtype),
+            layers.ReLU(dtype=dtype),
+            layers.Flatten(dtype=dtype),
+            layers.Dense(256, activation="relu", dtype=dtype),
+            layers.Dense(10, dtype="float32"),
         ]
     )
 
@@ -382,7 +399,7 @@ def fit_peer(name: str, split: tuple, mnist, epochs: int, seed: int) -> dict:
             x = (np.asarray(x, np.float32) / 255.0 - 0.1307) / 0.3081
             return tf.constant(x.reshape(-1, 28, 28, 1))
 
-        model = tmf_model()
+        model = tmf_model(PEER_PRECISION[name])
         steps = -(-len(x_fit) // spec["batch_size"]) * epochs
         model.compile(
             optimizer=keras.optimizers.Adam(
@@ -409,7 +426,9 @@ def fit_peer(name: str, split: tuple, mnist, epochs: int, seed: int) -> dict:
         "history": logger.history,
         "images_per_second": logger.images_per_second,
         "test_accuracy": float(np.mean(predicted == np.asarray(mnist.y_test))),
-        "setup": ctrain.describe_setup("float32", tf.distribute.get_strategy()),
+        "setup": ctrain.describe_setup(
+            PEER_PRECISION[name], tf.distribute.get_strategy()
+        ),
     }
 
 

@@ -1,7 +1,7 @@
 """Reading JSON into frozen dataclasses, checked against their type hints.
 
 :func:`from_json` builds a dataclass from parsed JSON, field by field:
-``str``, ``int`` (not a bool), ``float`` (an int or float, finite),
+``str``, ``bool``, ``int`` (not a bool), ``float`` (an int or float, finite),
 ``Optional[X]``, ``tuple[X, ...]`` (a JSON list), ``dict[str, X]`` (a JSON
 object) and nested dataclasses. A missing field, an unknown key or a value of
 the wrong kind raises :class:`SchemaError` naming where it is (``runs['article']
@@ -53,6 +53,10 @@ def _convert(hint, value: Any, where: str) -> Any:
         ):
             raise SchemaError(f"{where} must be a finite number, got {value!r}")
         return float(value)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise SchemaError(f"{where} must be true or false, got {value!r}")
+        return value
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise SchemaError(f"{where} must be a whole number, got {value!r}")

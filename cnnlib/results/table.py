@@ -1,4 +1,5 @@
-"""The full-MNIST record as fixed-width text, beside article 001's own table.
+"""The stored records as fixed-width text: the full-MNIST record beside article 001's
+own table, and the time-to-accuracy record.
 
 The same record always gives the same text (lines of at most :data:`WIDTH`
 characters), so nbval can compare a chapter's table exactly.
@@ -7,9 +8,11 @@ characters), so nbval can compare a chapter's table exactly.
 from __future__ import annotations
 
 import textwrap
-from typing import Mapping, Optional, Sequence
+from typing import Mapping, Optional, Sequence, Union
 
+from ..core import files
 from . import record as record_
+from . import time_to_accuracy as tta_
 
 WIDTH = 88  # the book's longest printed line
 RUN_TITLES = {
@@ -190,6 +193,100 @@ def full_mnist_table(
                 WIDTH,
                 initial_indent="- ",
                 subsequent_indent="  ",
+                break_on_hyphens=False,
+                break_long_words=True,
+            )
+        )
+    return "\n".join(lines)
+
+
+def _seconds(s: Optional[float]) -> str:
+    return "not reached" if s is None else f"{s:,.1f} s"
+
+
+def time_to_accuracy_table(
+    record: Union[tta_.TimeToAccuracy, files.PathLike, None] = None,
+) -> str:
+    """The time-to-accuracy record as fixed-width text (lines <= 88 characters).
+
+    Args:
+        record: a :class:`~cnnlib.results.TimeToAccuracy`, a path to its JSON, or
+            None for the book's ``chapters/results/time_to_accuracy.json``.
+
+    Returns:
+        A title line, a line per recipe (precision; median seconds to 99.0% and
+        99.5% validation accuracy or "not reached"; test accuracy mean and range
+        over the seeds; training images/s; time to 99.0% over the fastest
+        recipe's), what the columns mean, and how the runs were made.
+
+    Raises:
+        RecordError: the file is missing or malformed (naming the bad field).
+    """
+    rec = tta_.as_time_to_accuracy(record)
+    rows = tta_.time_to_accuracy_rows(rec)
+    runs = [run for by_seed in rec.runs.values() for run in by_seed.values()]
+    first = runs[0]
+    head = (
+        f"{'recipe':<8} {'precision':<14}  {'to 99.0%':>11}  {'to 99.5%':>11}  "
+        f"{'test mean':>9}  {'test range':>13} {'img/s':>6} {'ratio':>5}"
+    )
+    lines = [
+        f"Time to accuracy on full MNIST: {first.n_train:,} training / "
+        f"{first.n_validation:,} validation / {first.n_test:,} test digits",
+        head,
+    ]
+    for r in rows:
+        ratio = "-" if r.ratio_to_fastest is None else f"{r.ratio_to_fastest:.2f}"
+        span = f"{r.test_accuracy_min:.4f}-{r.test_accuracy_max:.4f}"
+        lines.append(
+            f"{r.recipe:<8} {r.precision:<14}  {_seconds(r.seconds_to_99_0):>11}  "
+            f"{_seconds(r.seconds_to_99_5):>11}  {r.test_accuracy_mean:>9.4f}  "
+            f"{span:>13} {r.images_per_second:>6,.0f} {ratio:>5}"
+        )
+    seeds = sorted({len(by_seed) for by_seed in rec.runs.values()})
+    notes = (
+        f"Medians over {'/'.join(map(str, seeds))} seeds. to 99.0% / 99.5%: training "
+        "seconds (validation included) until the validation accuracy first reached "
+        "it; not reached: at least half the seeds never got there. test: accuracy "
+        "on the 10,000 test digits, scored once after the last epoch (mean, "
+        "lowest-highest)."
+        " img/s: training digits per second. ratio: time to 99.0% over the fastest "
+        "recipe's."
+        + (
+            " All runs in one process, taking turns by seed."
+            if rec.same_process
+            else " Runs from more than one process."
+        )
+        + (f" Not in this record: {', '.join(rec.missing)}." if rec.missing else "")
+    )
+    lines.extend(textwrap.wrap(notes, WIDTH))
+    lines.append("Each recipe:")
+    for r in rows:
+        run = rec.runs[r.recipe][min(rec.runs[r.recipe], key=int)]
+        lines.extend(
+            textwrap.wrap(
+                f"{r.recipe}: {run.about}; trained {r.train_seconds:,.1f} s "
+                f"(median; {r.train_seconds_min:,.1f}-{r.train_seconds_max:,.1f}); "
+                f"reached 99.0% in {r.reached_99_0} seeds, 99.5% in {r.reached_99_5}",
+                WIDTH,
+                initial_indent="- ",
+                subsequent_indent="  ",
+                break_on_hyphens=False,
+            )
+        )
+    ran = sorted(
+        {
+            f"{run.data}; {run.setup.split(', precision')[0]}; CPU {run.cpu}; "
+            f"TensorFlow {run.tensorflow}; commit {_short_commit(run.commit)}; "
+            f"command: {run.command}"
+            for run in runs
+        }
+    )
+    for text in ran:
+        lines.extend(
+            textwrap.wrap(
+                "Ran on " + text,
+                WIDTH,
                 break_on_hyphens=False,
                 break_long_words=True,
             )

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,3 +135,33 @@ def test_the_record_is_written_whole(tmp_path):
     tta.write_atomic(out, doc)
     assert json.loads(out.read_text())["summary"]["tmf"]["seeds"] == [0]
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_every_peer_has_a_precision_and_tmf_bf16_is_tmf_in_bfloat16():
+    peers = [n for n in tta.RECIPES if n not in tta.CNNLIB_RECIPES]
+    assert sorted(tta.PEER_PRECISION) == sorted(peers)
+    assert tta.PEER_PRECISION["tmf"] == tta.PEER_PRECISION["keras_io"] == "float32"
+    assert tta.PEER_PRECISION["tmf_bf16"] == "mixed_bfloat16"
+    same = ("epochs", "batch_size")
+    assert [tta.RECIPES["tmf_bf16"][k] for k in same] == [
+        tta.RECIPES["tmf"][k] for k in same
+    ]
+
+
+@pytest.mark.slow
+def test_tmf_bf16_model_is_the_tmf_network_computing_in_bfloat16():
+    fp32, bf16 = tta.tmf_model("float32"), tta.tmf_model("mixed_bfloat16")
+    assert [w.shape for w in bf16.weights] == [w.shape for w in fp32.weights]
+    assert {w.dtype for w in bf16.weights} == {"float32"}
+    assert [layer.compute_dtype for layer in bf16.layers] == ["bfloat16"] * 8 + [
+        "float32"
+    ]
+    assert {layer.compute_dtype for layer in fp32.layers} == {"float32"}
+    logits = bf16(np.zeros((2, 28, 28, 1), np.float32))
+    assert tuple(logits.shape) == (2, 10) and logits.dtype == "float32"
+
+
+def test_cnnlib_results_knows_the_benchs_recipes_in_its_order():
+    from cnnlib import results
+
+    assert results.TTA_RECIPES == tuple(tta.RECIPES)

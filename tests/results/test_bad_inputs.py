@@ -10,6 +10,7 @@ from cnnlib import results
 from tests.clear_errors import assert_clear_error
 
 from .records import make_record, write
+from .tta_records import make_tta
 
 
 def record():
@@ -33,6 +34,21 @@ BAD_INPUT = {
         ),
         ValueError,
         r"equally long .* got 2 and 1",
+    ),
+    "time_to_accuracy_table-number": (
+        lambda tmp: results.time_to_accuracy_table(3),
+        TypeError,
+        r"record must be a TimeToAccuracy, a path to its JSON or None, got int",
+    ),
+    "load_time_to_accuracy-list": (
+        lambda tmp: results.load_time_to_accuracy([tmp]),
+        TypeError,
+        r"path must be a str or Path to the JSON record, got list",
+    ),
+    "check_time_to_accuracy-empty": (
+        lambda tmp: results.check_time_to_accuracy({**make_tta(), "runs": {}}),
+        results.RecordError,
+        r'"runs" is empty',
     ),
     "check_record-list": (
         lambda tmp: results.check_record([]),

@@ -169,3 +169,14 @@ def test_a_type_without_a_rule_is_a_bug_said_clearly():
         TypeError, match=r"schema: no rule for the type bytes of odd\.when"
     ):
         schema.from_json(Odd, {"when": "x"}, "odd")
+
+
+@dataclass(frozen=True)
+class Flag:
+    on: bool
+
+
+def test_a_bool_is_true_or_false_only():
+    assert schema.from_json(Flag, {"on": False}) == Flag(False)
+    with pytest.raises(results.SchemaError, match=r"x\.on must be true or false"):
+        schema.from_json(Flag, {"on": 1}, "x")
