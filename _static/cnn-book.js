@@ -324,6 +324,11 @@
     return e;
   }
 
+  var TAP_PX = 24;  // the smallest tap target on a touch screen (WCAG 2.5.8)
+  function coarsePointer() {
+    return !!(root.matchMedia && root.matchMedia("(pointer: coarse)").matches);
+  }
+
   function fmt(v) {
     var s = (Math.round(v * 100) / 100).toFixed(2).replace(/\.?0+$/, "");
     return s === "-0" ? "0" : s;
@@ -420,7 +425,8 @@
       el("label", {}, [el("span", {text: "padding "}), padSel]), ownWrap]);
     var message = el("p", {class: "cnn-message", role: "status"});
     var sizes = el("p", {class: "cnn-sizes"});
-    var inBox = el("div", {class: "cnn-grid-box"}), kBox = el("div", {class: "cnn-grid-box"}), outBox = el("div", {class: "cnn-grid-box"});
+    var inBox = el("div", {class: "cnn-grid-box"}), kBox = el("div", {class: "cnn-grid-box"});
+    var outBox = el("div", {class: "cnn-grid-box cnn-pan"});
     var sum = el("p", {class: "cnn-sum"});
     mount.appendChild(el("p", {class: "cnn-title", text: "Convolution explorer: click an output cell"}));
     mount.appendChild(controls);
@@ -440,10 +446,18 @@
 
     function drawGrid(box, title, rows, opts) {
       box.innerHTML = "";
+      box.style.width = "";
       box.appendChild(el("div", {class: "cnn-grid-title", text: title}));
       var h = rows.length, w = rows[0].length, small = w <= 12;
       var g = el("div", {class: "cnn-grid" + (small ? "" : " cnn-grid-dense")});
-      g.style.gridTemplateColumns = "repeat(" + w + ", " + (small ? "2.6em" : "12px") + ")";
+      if (small) g.style.gridTemplateColumns = "repeat(" + w + ", 2.6em)";
+      else if (opts.clickable && coarsePointer()) {  // a finger taps it: 24 px cells, the box pans
+        g.style.gridTemplateColumns = "repeat(" + w + ", " + TAP_PX + "px)";
+      } else {  // 12 px cells, smaller where the column is narrower (a phone)
+        g.style.gridTemplateColumns = "repeat(" + w + ", minmax(0, 1fr))";
+        box.style.width = (13 * w + 1) + "px";  // at most; max-width: 100% of the column
+        g.style.width = "100%"; g.style.boxSizing = "border-box";
+      }
       var vals = [];
       rows.forEach(function (row) { row.forEach(function (v) { if (v !== null) vals.push(Math.abs(v)); }); });
       var lim = Math.max.apply(null, vals.concat([1e-12]));
@@ -686,6 +700,44 @@
   }
 
   // ------------------------------------------------------------------
+  // matplotlib's to_jshtml animations on a narrow screen
+  // ------------------------------------------------------------------
+  /* cnnlib's figures never draw text below LABEL_PT points (cnnlib.figures);
+     the frame may shrink to fit the column only while that text stays
+     >= MIN_TEXT_PX on screen. Narrower than that, the frame keeps that width
+     and pans in its own box (.cnn-anim-frame), so the page never scrolls sideways. */
+  var LABEL_PT = 10, MIN_TEXT_PX = 11;
+
+  /* The dpi a PNG data: URI records (its pHYs chunk), or null. */
+  function pngDpi(src) {
+    var comma = src.indexOf(","), head;
+    if (src.slice(0, comma).indexOf("image/png;base64") < 0) return null;
+    try { head = atob(src.slice(comma + 1, comma + 1 + 4096).replace(/[^A-Za-z0-9+/]/g, "").slice(0, 4096)); }
+    catch (e) { return null; }
+    var at = head.indexOf("pHYs");
+    if (at < 0 || head.charCodeAt(at + 12) !== 1) return null;  // unit 1: pixels per metre
+    var ppm = ((head.charCodeAt(at + 4) << 24) >>> 0) + (head.charCodeAt(at + 5) << 16) +
+      (head.charCodeAt(at + 6) << 8) + head.charCodeAt(at + 7);
+    return ppm * 0.0254;
+  }
+
+  function fitAnimation(anim) {
+    var img = anim.querySelector("img");
+    if (!img || anim.querySelector(".cnn-anim-frame")) return;
+    var frame = el("div", {class: "cnn-anim-frame"});
+    img.parentNode.insertBefore(frame, img);
+    frame.appendChild(img);
+    function size() {
+      var dpi = pngDpi(img.getAttribute("src") || "");
+      if (!dpi || !img.naturalWidth) return;
+      var scale = Math.min(1, MIN_TEXT_PX / (LABEL_PT * dpi / 72));
+      img.style.minWidth = Math.ceil(img.naturalWidth * scale) + "px";
+    }
+    img.addEventListener("load", size);
+    size();
+  }
+
+  // ------------------------------------------------------------------
   // Widgets that need a kernel: a note with the launch links instead
   // ------------------------------------------------------------------
   function markKernelWidgets() {
@@ -713,6 +765,7 @@
 
   function init() {
     markKernelWidgets();
+    document.querySelectorAll(".cell_output div.animation").forEach(fitAnimation);
     document.querySelectorAll(".cnn-conv-explorer").forEach(mountExplorer);
     document.querySelectorAll(".cnn-draw-digit").forEach(mountDrawDigit);
   }
@@ -720,7 +773,7 @@
   var api = {outputSize: outputSize, samePadding: samePadding, conv2d: conv2d, forward: forward,
              parseNet: parseNet, prepareDigit: prepareDigit, resizeLanczos: resizeLanczos,
              loadNet: loadNet, parseKernel: parseKernel, sampleDigitHex: SAMPLE_DIGIT_HEX,
-             sampleDigitLabel: SAMPLE_DIGIT_LABEL};
+             sampleDigitLabel: SAMPLE_DIGIT_LABEL, pngDpi: pngDpi};
   root.cnnBook = api;
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   if (typeof document !== "undefined") {

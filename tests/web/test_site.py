@@ -88,6 +88,9 @@ PREP = [
     str(WEBMODEL),
 ]  # as the README runs it
 MIN_TEXT_PX = 11.0
+# A phone, as issue 22 tried the book: 390x844 CSS pixels with touch.
+PHONE_WIDTH, PHONE_HEIGHT = 390, 844
+MIN_TAP_PX = 24.0  # WCAG 2.5.8's smallest target
 MIN_FIGURE_SCALE = 0.8
 ARTIFACTS = ROOT / "test-artifacts" / "site"
 
@@ -235,8 +238,9 @@ def base_url(build):
         server.server_close()
 
 
-@pytest.fixture(scope="module")
-def driver(chromium, tmp_path_factory):
+def _chrome(chromium, profile: Path, phone: bool = False):
+    """Headless Chromium: a 1280x1000 window, or (``phone``) Chromium's mobile
+    emulation of a PHONE_WIDTH x PHONE_HEIGHT touch screen."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -255,9 +259,14 @@ def driver(chromium, tmp_path_factory):
         "--disable-quic",
         "--disable-default-apps",
         "--window-size=1280,1000",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+        f"--user-data-dir={profile}",
     ):
         options.add_argument(arg)
+    if phone:
+        metrics = {"width": PHONE_WIDTH, "height": PHONE_HEIGHT, "pixelRatio": 1.0}
+        options.add_experimental_option(
+            "mobileEmulation", {"deviceMetrics": {**metrics, "touch": True}}
+        )
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SE_OFFLINE", "true")  # Selenium Manager must never download anything
@@ -265,6 +274,12 @@ def driver(chromium, tmp_path_factory):
             service=Service(executable_path=chromedriver), options=options
         )
     drv.set_page_load_timeout(60)
+    return drv
+
+
+@pytest.fixture(scope="module")
+def driver(chromium, tmp_path_factory):
+    drv = _chrome(chromium, tmp_path_factory.mktemp("chromium-profile"))
     if ARTIFACTS.exists():
         shutil.rmtree(ARTIFACTS)
     ARTIFACTS.mkdir(parents=True)
@@ -500,8 +515,9 @@ return Array.from(document.querySelectorAll('.cell_output img')).map(i => {
 """
 
 
-def _check_text_sizes(drv) -> list[str]:
-    """Smallest animation text >= 11 px as shown; figures not shrunk below 80 %.
+def _check_text_sizes(drv, window: str = "1280 px", figures: bool = True) -> list[str]:
+    """Smallest animation text >= 11 px as shown; figures not shrunk below 80 %
+    (unless not ``figures``). ``window`` names the window in messages.
 
     An animation frame's text is never below ``LABEL_PT`` points
     (tests/figures/test_sizing.py checks every frame as it is written), so
@@ -536,11 +552,11 @@ def _check_text_sizes(drv) -> list[str]:
             px = natural_px * scale
             if px < MIN_TEXT_PX:
                 problems.append(
-                    f"animation {anim_no}: smallest text {px:.1f} px at 1280 px "
+                    f"animation {anim_no}: smallest text {px:.1f} px at {window} "
                     f"({natural_px:.1f} px in a {img['natural']} px frame shown "
                     f"{img['shown']:.0f} px wide); needs >= {MIN_TEXT_PX:g}"
                 )
-        elif scale < MIN_FIGURE_SCALE:
+        elif figures and scale < MIN_FIGURE_SCALE:
             problems.append(
                 f"a figure {img['natural']} px wide is shrunk to {img['shown']:.0f} px "
                 f"({scale:.0%}); its text falls below {MIN_TEXT_PX:g} px: draw it "
@@ -712,6 +728,122 @@ def test_page_in_the_browser(page, driver, base_url, build):
 
     _save_screenshot(driver, page.doc.replace("/", "__"))
     assert not problems, f"{url}:\n  " + "\n  ".join(problems)
+
+
+# --------------------------------------------------------------------------
+# on a phone: 390x844, touch (issue 22)
+# --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def phone(chromium, tmp_path_factory):
+    drv = _chrome(chromium, tmp_path_factory.mktemp("chromium-phone"), phone=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    try:
+        yield drv
+    finally:
+        drv.quit()
+
+
+# What sticks out: the page's width, and each widget or animation whose content
+# is wider than its box (clipped or scrolled inside it). A .cnn-pan or
+# .cnn-anim-frame box pans its content on purpose (a 28x28 grid of 24 px tap
+# targets; an animation frame kept wide enough for 11 px text), so only the
+# box itself must fit the column.
+_PHONE_WIDTHS_JS = """
+const doc = document.documentElement, out = {page: doc.scrollWidth, inside: []};
+const boxes = document.querySelectorAll(
+  '.cnn-widget, .cnn-widget *, div.animation, div.animation *');
+for (const b of boxes) {
+  if (b.closest('.cnn-pan, .cnn-anim-frame') && !b.matches('.cnn-pan, .cnn-anim-frame'))
+    continue;
+  const r = b.getBoundingClientRect();
+  if (!r.width) continue;
+  const pans = b.matches('.cnn-pan, .cnn-anim-frame');
+  const wide = pans ? 0 : b.scrollWidth - b.clientWidth;
+  if (wide > 1 || r.right > doc.clientWidth + 0.5)
+    out.inside.push(`${b.tagName.toLowerCase()}.${b.className}: `
+      + `${Math.round(r.width)} px wide, ending at ${Math.round(r.right)} px, `
+      + `content ${b.scrollWidth} px`);
+}
+return out;
+"""
+
+_TAP_TARGETS_JS = """
+return Array.from(document.querySelectorAll(
+    'div.animation button, div.animation input, .cnn-conv-explorer button.cnn-cell'))
+  .map(b => [b.getAttribute('aria-label') || b.title || b.type || b.tagName,
+             b.getBoundingClientRect().width, b.getBoundingClientRect().height])
+  .filter(t => t[1] > 0 && Math.min(t[1], t[2]) < arguments[0]);
+"""
+
+
+def _explorer_settings(box, settings) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    for name, value in settings:
+        Select(
+            box.find_element(By.CSS_SELECTOR, f"select[name='{name}']")
+        ).select_by_value(value)
+
+
+def _open_phone(phone, base_url: str, page: Page) -> None:
+    phone.get(f"{base_url}/{page.doc}.html")
+    assert _wait_for(
+        lambda: phone.execute_script("return document.readyState") == "complete", 20
+    )
+    assert phone.execute_script("return matchMedia('(pointer: coarse)').matches;"), (
+        "the phone emulation has no touch screen"
+    )
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.doc.rsplit("/", 1)[-1] for p in PAGES])
+def test_page_is_no_wider_than_a_phone(page, phone, base_url):
+    """At 390x844 with touch nothing scrolls sideways: the page is at most 390 px
+    wide (the device's width: Chromium widens innerWidth to the content, so it
+    cannot be the measure), and no widget or animation hides part of itself.
+    Chapter 2's explorer is measured at its widest: the 28x28 digit, SAME padding."""
+    from selenium.webdriver.common.by import By
+
+    _open_phone(phone, base_url, page)
+    for box in phone.find_elements(By.CSS_SELECTOR, ".cnn-conv-explorer"):
+        _explorer_settings(box, [("input", "digit"), ("padding", "SAME")])
+    got = phone.execute_script(_PHONE_WIDTHS_JS)
+    problems = list(got["inside"])
+    if got["page"] > PHONE_WIDTH:
+        problems.insert(
+            0, f"the page is {got['page']} px wide on a {PHONE_WIDTH} px phone"
+        )
+    _save_screenshot(phone, "phone__" + page.doc.replace("/", "__"))
+    if len(problems) > 12:
+        problems[12:] = [f"... and {len(problems) - 12} more"]
+    assert not problems, f"{page.doc}:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.doc.rsplit("/", 1)[-1] for p in PAGES])
+def test_phone_tap_targets_and_text(page, phone, base_url):
+    """On the phone every animation button and explorer output cell is at least
+    24x24 px, and the text of animations and the explorer at least 11 px."""
+    from selenium.webdriver.common.by import By
+
+    _open_phone(phone, base_url, page)
+    explorers = phone.find_elements(By.CSS_SELECTOR, ".cnn-conv-explorer")
+    settings = [[], [("input", "digit"), ("padding", "SAME")], [("stride", "2")]]
+    problems = []
+    for step in settings if explorers else [[]]:
+        for box in explorers:
+            _explorer_settings(box, step)
+            smallest = phone.execute_script(_SMALLEST_TEXT_JS, box)
+            if smallest < MIN_TEXT_PX:
+                problems.append(f"explorer {step}: smallest text {smallest} px")
+        small = phone.execute_script(_TAP_TARGETS_JS, MIN_TAP_PX)
+        problems += [
+            f"{label} is a {w:.0f}x{h:.0f} px tap target {step or ''}"
+            for label, w, h in small[:6]
+        ]
+    problems += _check_text_sizes(
+        phone, window=f"{PHONE_WIDTH} px (phone)", figures=False
+    )
+    assert not problems, f"{page.doc}:\n  " + "\n  ".join(problems)
 
 
 # --------------------------------------------------------------------------
