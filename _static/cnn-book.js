@@ -515,8 +515,13 @@
           if (Math.abs(v) > Math.abs(out[state.sel[0]][state.sel[1]])) state.sel = [r, c];
         }); });
       }
-      var i = Math.min(state.sel[0], oh - 1), j = Math.min(state.sel[1], ow - 1);
+      if (state.at) {  // a new stride or padding: the window stays where it was on the input
+        state.sel = [Math.round((state.at[0] + res.top) / s), Math.round((state.at[1] + res.left) / s)];
+        state.at = null;
+      }
+      var i = Math.max(0, Math.min(state.sel[0], oh - 1)), j = Math.max(0, Math.min(state.sel[1], ow - 1));
       state.sel = [i, j];
+      state.win = [i * s - res.top, j * s - res.left];  // the window's top-left on the input
       var inGrid = drawGrid(inBox, "input" + (state.padding === "SAME" ? " with its pad cells" : ""), res.padded, {gray: state.input === "digit"});
       drawGrid(kBox, "filter " + kh + "x" + kw, k, {});
       var outGrid = drawGrid(outBox, "output " + oh + "x" + ow, out, {clickable: true});
@@ -531,14 +536,15 @@
       outGrid.children[i * ow + j].classList.add("cnn-selected");
       sum.textContent = "out[" + i + "," + j + "] = " + terms.join(" + ") + " = " + fmt(out[i][j]);
       mount.dataset.output = JSON.stringify(out);
+      mount.dataset.selected = i + "," + j;
     }
 
     inputSel.addEventListener("change", function () {
       state.input = inputSel.value; state.sel = state.input === "chapter2" ? [0, 0] : null; render();
     });
     filterSel.addEventListener("change", function () { state.filter = filterSel.value; render(); });
-    strideSel.addEventListener("change", function () { state.stride = Number(strideSel.value); render(); });
-    padSel.addEventListener("change", function () { state.padding = padSel.value; render(); });
+    strideSel.addEventListener("change", function () { state.at = state.win; state.stride = Number(strideSel.value); render(); });
+    padSel.addEventListener("change", function () { state.at = state.win; state.padding = padSel.value; render(); });
     ownBox.addEventListener("input", function () { state.own = ownBox.value; render(); });
     render();
   }
@@ -588,6 +594,20 @@
       img.data.set([rgb[0], rgb[1], rgb[2], 255], 4 * i);
     }
     ctx.putImageData(img, 0, 0);
+  }
+
+  /* What the draw box says about its answer: "an 8" / "a 7"; "Not sure" when
+     the top probability is below SURE_P or the pad is nearly empty (less than
+     MIN_INK of it inked: a tap, a dash); always that the network picks one of
+     the ten digits, whatever it is shown. */
+  var SURE_P = 0.5, MIN_INK = 0.03;
+  function describe(digit, top, inkFraction) {
+    var named = (digit === 8 ? "an " : "a ") + digit, pct = (100 * top).toFixed(1) + "%";
+    var sure = top >= SURE_P && inkFraction >= MIN_INK;
+    var why = inkFraction < MIN_INK ? "very little ink" : "no digit stands out";
+    return {sure: sure, text: (sure ? "The network reads " + named + " (" + pct + ")."
+      : "Not sure (" + why + "): perhaps " + named + " (" + pct + ").") +
+      " It always picks one of the ten digits, even for a scribble."};
   }
 
   function mountDrawDigit(mount) {
@@ -652,10 +672,11 @@
         rowsOf[k][0].parentNode.parentNode.classList.toggle("cnn-best", false);
       });
       rowsOf[best][0].parentNode.parentNode.classList.add("cnn-best");
-      var top = res.probabilities[best], article = best === 8 ? "an " : "a ";
-      answer.textContent = (top < 0.5 ? "Not sure: perhaps " + article + best : "The network reads " + article + best) +
-        " (" + (100 * top).toFixed(1) + "%). It always picks one of the ten digits, even for a scribble.";
-      mount.dataset.sure = top < 0.5 ? "0" : "1";
+      var top = res.probabilities[best], ink = 0;
+      for (var q = 0; q < gray.length; q++) if (gray[q] < 128) ink++;
+      var said = describe(best, top, ink / gray.length);
+      answer.textContent = said.text;
+      mount.dataset.sure = said.sure ? "1" : "0";
       mapCanvases.forEach(function (c, k) { paintMap(c, res.conv1, k, res.channels, 28, true); });
       mount.dataset.prediction = String(best);
       mount.dataset.probabilities = JSON.stringify(res.probabilities);
@@ -773,7 +794,8 @@
   var api = {outputSize: outputSize, samePadding: samePadding, conv2d: conv2d, forward: forward,
              parseNet: parseNet, prepareDigit: prepareDigit, resizeLanczos: resizeLanczos,
              loadNet: loadNet, parseKernel: parseKernel, sampleDigitHex: SAMPLE_DIGIT_HEX,
-             sampleDigitLabel: SAMPLE_DIGIT_LABEL, pngDpi: pngDpi};
+             sampleDigitLabel: SAMPLE_DIGIT_LABEL, pngDpi: pngDpi,
+             describe: describe};
   root.cnnBook = api;
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   if (typeof document !== "undefined") {

@@ -1182,3 +1182,119 @@ def test_draw_box_reads_a_digit_opened_from_a_file(driver, build):
     probs = np.array(json.loads(box.get_attribute("data-probabilities")))
     assert probs.shape == (10,) and abs(probs.sum() - 1) < 1e-6
     assert "one of the ten digits" in box.text
+
+
+def _selected(box) -> tuple[int, int]:
+    from selenium.webdriver.common.by import By
+
+    text = box.find_element(By.CSS_SELECTOR, ".cnn-sum").text
+    i, j = re.match(r"out\[(\d+),(\d+)\]", text).groups()
+    return int(i), int(j)
+
+
+def test_explorer_selection_follows_a_stride_change(driver, base_url):
+    """The selected output cell keeps its window on the same part of the input
+    when the stride or the padding changes (issue 22: it fell on blank
+    background); the colour legend names red positive and blue negative."""
+    from selenium.webdriver.common.by import By
+
+    page = _page_with("cnn-conv-explorer")
+    _open(
+        driver,
+        base_url,
+        page,
+        "return !!document.querySelector('.cnn-conv-explorer .cnn-cell');",
+    )
+    box = driver.find_element(By.CSS_SELECTOR, ".cnn-conv-explorer")
+    legend = box.find_element(By.CSS_SELECTOR, ".cnn-legend").text
+    assert "positive" in legend and "negative" in legend, legend
+    swatches = [
+        s.value_of_css_property("background-color")
+        for s in box.find_elements(By.CSS_SELECTOR, ".cnn-legend .cnn-swatch")
+    ]
+    assert swatches[:2] == ["rgba(214, 39, 40, 1)", "rgba(31, 119, 180, 1)"], swatches
+    _explorer_settings(box, [("input", "digit"), ("filter", "vertical")])
+    window = "return Array.from(document.querySelectorAll('.cnn-in-window'))" + (
+        ".map(c => Number(c.dataset.value || 0));"
+    )
+    for settings in (
+        [("stride", "2")],
+        [("stride", "3")],
+        [("padding", "SAME")],
+        [("stride", "1")],
+    ):
+        before = _selected(box)
+        stride_before = int(box.find_element(By.NAME, "stride").get_attribute("value"))
+        _explorer_settings(box, settings)
+        after = _selected(box)
+        stride = int(box.find_element(By.NAME, "stride").get_attribute("value"))
+        ink = driver.execute_script(window)
+        assert max(ink) > 0, f"after {settings} the window {after} holds no ink"
+        for b, a in zip(before, after):  # same place on the input, within a stride
+            assert abs(a * stride - b * stride_before) <= max(stride, 1) + 1, (
+                settings,
+                before,
+                after,
+            )
+
+
+def test_one_search_box_and_a_favicon_at_1280_px(driver, base_url):
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{base_url}/{PAGES[1].doc}.html")
+
+    def searches() -> list:  # the theme shows its search fields by script (pst-js-only)
+        return [
+            e
+            for e in driver.find_elements(
+                By.CSS_SELECTOR, ".search-button-field, .search-button, form.bd-search"
+            )
+            if e.is_displayed()
+        ]
+
+    _wait_for(
+        lambda: (
+            driver.execute_script("return document.readyState") == "complete"
+            and searches()
+        ),
+        10,
+    )
+    shown = searches()
+    assert len(shown) == 1, [e.get_attribute("outerHTML")[:120] for e in shown]
+    icons = driver.find_elements(By.CSS_SELECTOR, "link[rel~='icon']")
+    assert icons, "no <link rel=icon>"
+    status, body = _fetch(icons[0].get_attribute("href"))
+    assert status == 200 and b"<svg" in body, (icons[0].get_attribute("href"), status)
+
+
+def test_draw_box_dark_mode_and_a_tap(driver, base_url):
+    """In dark mode an empty bar track looks empty (not a light full bar); one
+    tap on the pad gives 'Not sure', never a confident digit."""
+    from selenium.webdriver.common.by import By
+
+    page = _page_with("cnn-draw-digit")
+    _open(
+        driver,
+        base_url,
+        page,
+        "const m = document.querySelector('.cnn-draw-digit');"
+        " return !!(m && m.dataset.ready);",
+    )
+    driver.execute_script("document.documentElement.dataset.theme = 'dark';")
+    box = driver.find_element(By.CSS_SELECTOR, ".cnn-draw-digit")
+    track = box.find_element(By.CSS_SELECTOR, ".cnn-bar-track")
+    colour = driver.execute_script(
+        "const c = getComputedStyle(arguments[0]).backgroundColor;"
+        "return c.match(/[\\d.]+/g).map(Number);",
+        track,
+    )
+    alpha = colour[3] if len(colour) > 3 else 1.0
+    assert alpha == 0 or max(colour[:3]) < 80, f"dark-mode empty track is {colour}"
+    canvas = box.find_element(By.CSS_SELECTOR, "canvas.cnn-pad-canvas")
+    _stroke(driver, canvas, [(0.5, 0.5)])  # a tap
+    assert _wait_for(lambda: box.get_attribute("data-prediction") is not None, 5)
+    answer = box.find_element(By.CSS_SELECTOR, ".cnn-answer").text
+    assert box.get_attribute("data-sure") == "0" and answer.startswith("Not sure"), (
+        answer
+    )
+    assert "one of the ten digits" in answer
