@@ -201,3 +201,24 @@ def test_filter_messages_count_in_the_singular_and_plural():
         "row 2 has 1 number, row 1 has 2",
         "row 2 has 2 numbers, row 1 has 1",
     ]
+
+
+def test_png_dpi_reads_what_matplotlib_records():
+    """fitAnimation() keeps an animation's text >= 11 px from the dpi its PNG
+    frames record; pngDpi() must read the dpi Pillow/matplotlib write."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    uris = []
+    for dpi in (72, 90, 100):
+        buf = io.BytesIO()
+        Image.new("RGB", (8, 8)).save(buf, format="PNG", dpi=(dpi, dpi))
+        uris.append(
+            "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+        )
+    uris.append("data:image/jpeg;base64,AAAA")
+    got = run_js("return input.map(u => book.pngDpi(u));", uris)
+    assert got[3] is None
+    np.testing.assert_allclose(got[:3], [72, 90, 100], atol=0.05)
