@@ -21,7 +21,7 @@ a scan or a drawing must go through the same steps first::
 keeps every intermediate picture, so a chapter can show them. Bad input gets
 a :class:`ImageError` (a ``ValueError``) whose message names the file or
 value and says what was expected. The steps are hand-written on purpose:
-chapter 7 teaches them. Reading the picture (``read_image``) and making test
+chapter 8 teaches them. Reading the picture (``read_image``) and making test
 pictures (``render_like_paper``) live in :mod:`.pictures`.
 """
 

@@ -4,7 +4,7 @@
     LowLevelCNN(arch)                the same with tf.Variable and tf.nn ops
     logits / probabilities           running a model on raw digits (N, 28, 28) 0..255
     accuracy, confusion_matrix       how well it reads them
-    feature_maps, conv_filters       looking inside it (chapter 8)
+    feature_maps, conv_filters       looking inside it (chapter 9)
     load_model(path)                 a .keras file, loaded safely
     predict_image / predict_files    pictures -> Prediction (digit, probability)
     architecture(model)              its layers described, for a figure

@@ -61,7 +61,8 @@ class TrainResult:
         model: the trained ``keras.Model`` (raw digits -> logits).
         history: one :class:`~cnnlib.training.EpochLog` per epoch, resumed epochs
             included (training cost, validation cost and accuracy).
-        test_accuracy: accuracy on the test digits, scored once, after the last epoch.
+        test_accuracy: accuracy on the test digits, scored once, after the last epoch
+            (NaN with ``score_test=False``).
         data_name: which data it trained on (``MnistData.name``).
         setup: device, precision and strategy used, in words.
         images_per_second: training throughput of the epochs run in this call
@@ -178,6 +179,7 @@ def train(
     init: Optional[str] = None,
     printer: Callable[[str], None] = print,
     validation_split: float = 0.1,
+    score_test: bool = True,
 ) -> TrainResult:
     """Train ``arch`` with ``recipe``; monitor on validation digits; score the test
     digits once.
@@ -205,11 +207,15 @@ def train(
         printer: where the lines go.
         validation_split: fraction ``0 <= f < 1`` of the training digits held out
             to monitor each epoch; 0: no validation.
+        score_test: score the test digits after the last epoch; False leaves
+            ``test_accuracy`` NaN, for a caller that scores them itself, once,
+            after every choice is made (the training-recipes chapter).
 
     Returns:
         :class:`TrainResult`. Printed (``verbose`` > 0): one line per epoch,
-        ``Epoch: N cost = 0.123  validation accuracy: 0.975``, then
-        ``Test accuracy: 0.987 (500 test digits, scored once after training)``.
+        ``Epoch: N cost = 0.123  validation accuracy: 0.975``, then (with
+        ``score_test``) ``Test accuracy: 0.987 (500 test digits, scored once after
+        training)``.
 
     Raises:
         ValueError, TypeError: a bad argument, named. TrainError: ``out`` or
@@ -340,10 +346,13 @@ def train(
             networks.float32_copy(model, keep_optimizer=True), target
         )
         manager.remove()
-    test_accuracy = inference.accuracy(
-        model, mnist.x_test, mnist.y_test
-    )  # once, at the end
-    if verbose:
+    if not score_test:
+        test_accuracy = float("nan")
+    else:
+        test_accuracy = inference.accuracy(
+            model, mnist.x_test, mnist.y_test
+        )  # once, at the end
+    if verbose and score_test:
         printer(
             f"Test accuracy: {test_accuracy:.3f} ({len(mnist.x_test):,} test digits, "
             "scored once after training)"
