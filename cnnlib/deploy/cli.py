@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..core import cli, files
 from ..data import mnist
+from ..training import cli as training_cli
 from . import calibration
 
 FORMATS = ("saved_model", "tflite", "tflite-int8")
@@ -95,8 +96,7 @@ def add_parsers(subparsers) -> None:
     )
     w.add_argument(
         "--seed",
-        # NumPy's seeds end at 2**32 - 1: a larger one would fail after TF loads
-        type=cli.number(int, "a whole number 0..4294967295", low=0, high=2**32 - 1),
+        type=cli.seed,
         default=0,
         help="seed of the reference network's training (cached per seed)",
     )
@@ -137,6 +137,20 @@ def run_export(args: argparse.Namespace) -> int:
         )
 
     def work() -> int:
+        reps = None
+        if args.format == "tflite-int8":  # the data first: NumPy, no TensorFlow
+            data = training_cli.load_data(args.data, printer=_progress)
+            n = len(data.x_train)
+            if args.representative > n:
+                return cli.usage_mistake(
+                    "export",
+                    f"--representative must be 1..{n} (--data {args.data} gave "
+                    f"{n:,} training digits), got {args.representative}",
+                )
+            reps = calibration.representative_digits(
+                data.x_train, args.representative, what="--representative"
+            )
+            _progress(calibration_line(args.data, data, len(reps)))
         from ..models import files as model_files
         from . import deployable, litert, saved_model
 
@@ -158,13 +172,6 @@ def run_export(args: argparse.Namespace) -> int:
                 f"{Path(args.out).resolve()}); labels and card in {folder}/assets/"
             )
             return cli.EXIT_OK
-        reps = None
-        if args.format == "tflite-int8":
-            data = mnist.load_mnist(args.data, verbose=True)
-            reps = calibration.representative_digits(
-                data.x_train, args.representative, what="--representative"
-            )
-            print(f"Calibrating int8 on {len(reps)} training digits of {data.name}")
         path = litert.export_tflite(
             model, args.out, reps, overwrite=args.overwrite, flag="--overwrite", **card
         )
@@ -177,6 +184,24 @@ def run_export(args: argparse.Namespace) -> int:
         return cli.EXIT_OK
 
     return cli.run_reporting(work)
+
+
+def calibration_line(source: str, data: mnist.MnistData, count: int) -> str:
+    """The progress line saying which digits calibrate an int8 export: how many, of
+    which data, and whether ``--data auto`` fell back to the offline sample."""
+    if data.source == "sample":
+        which = "the offline sample"
+        why = (
+            "--data auto found no full MNIST; --data mnist insists on it"
+            if source == "auto"
+            else f"--data {source}"
+        )
+    else:
+        which, why = "full MNIST", f"--data {source}"
+    return (
+        f"int8 calibration: {count:,} of the {len(data.x_train):,} training digits "
+        f"of {which} ({why})"
+    )
 
 
 def _web_outdir(text: str) -> str:

@@ -429,6 +429,25 @@ def test_a_missing_model_is_a_usage_mistake_in_every_subcommand(argv, tmp_path):
         (["export", "{model}", "{tmp}", "--format", "tflite"], "is a folder, expected"),
         (["web-weights", "{model}"], "argument outdir: cannot write into '{tmp}/m.k"),
         (["web-weights", "{tmp}/no/w"], "folder '{tmp}/no' does not exist"),
+        (
+            ["train", "--out", "{tmp}/t.keras", "--seed", "4294967296"],
+            "argument --seed: expected a whole number 0..4294967295, got '4294967296'",
+        ),
+        (
+            ["train", "--out", "{model}/t.keras"],
+            "argument --out: cannot write '{tmp}/m.keras/t.keras': '{tmp}/m.keras' is "
+            "a file, not a folder",
+        ),
+        (
+            ["serve", "{model}", "--max-bytes", "0"],
+            "argument --max-bytes: expected a whole number of bytes >= 1, got '0'",
+        ),
+        (
+            ["export", "{model}", "{tmp}/d.tflite", "--format", "tflite-int8"]
+            + ["--data", "sample", "--representative", "4501"],
+            "cnnlib export: error: --representative must be 1..4500 (--data sample "
+            "gave 4,500 training digits), got 4501",
+        ),
     ],
 )
 def test_usage_mistakes_exit_2_before_tensorflow_loads(argv, needle, tmp_path):

@@ -23,6 +23,7 @@ import pytest
 
 from cnnlib import cli, training
 from cnnlib.core.tf import keras
+from cnnlib.training import cli as train_cli
 
 from .terminal import screen
 
@@ -128,7 +129,8 @@ def test_training_on_a_terminal_saves_the_model_and_keeps_epoch_lines_whole(tmp_
         (["--arch", "fastest"], "--arch: invalid choice: 'fastest'"),
         (["--data", "imagenet"], "--data: invalid choice: 'imagenet'"),
         (["--batch-size", "0"], "--batch-size: expected a whole number >= 1, got '0'"),
-        (["--seed", "-1"], "--seed: expected a whole number >= 0, got '-1'"),
+        (["--seed", "-1"], "--seed: expected a whole number 0..4294967295, got '-1'"),
+        (["--seed", str(2**32)], "--seed: expected a whole number 0..4294967295"),
         (
             ["--validation-split", "1"],
             "--validation-split: expected a fraction 0 <= f < 1",
@@ -252,8 +254,6 @@ def test_a_batch_larger_than_the_training_digits_exits_2_before_tensorflow(tmp_p
 
 
 def test_training_count_is_what_split_validation_keeps(mnist):
-    from cnnlib.training import cli as train_cli
-
     for fraction in (0.0, 0.1, 0.37):
         x_fit = training.split_validation(
             mnist.x_train, mnist.y_train, fraction, seed=4
@@ -269,7 +269,11 @@ def test_a_failure_while_running_exits_1_in_one_line(tmp_path):
     done = run_probe(argv, CNNLIB_MNIST_DIR=str(empty))
     assert done.stdout.strip().splitlines()[-1] == "EXIT 1 False", done.stderr
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and str(empty) in lines[0]
+    assert len(lines) == 1 and lines[0].startswith("error: --data mnist: "), lines
+    assert str(empty) in lines[0]
+    assert lines[0].endswith(
+        "; pass --data sample to use the offline 5,000-digit sample"
+    )
     assert not (tmp_path / "m.keras").exists()
 
 
