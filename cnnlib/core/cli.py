@@ -82,9 +82,14 @@ def existing_file(text: str) -> str:
 
 
 def writable_path(text: str, suffix: str = "") -> str:
-    """A path whose folder exists and is writable (and, with ``suffix``, that ends in
-    it)."""
+    """A path whose folder exists and is writable, not a folder itself (and, with
+    ``suffix``, that ends in it)."""
     path = Path(text)
+    if path.is_dir():
+        wanted = f"a {suffix} file" if suffix else "a file"
+        raise argparse.ArgumentTypeError(
+            f"cannot write {text!r}: {text!r} is a folder, expected {wanted}"
+        )
     if suffix and path.suffix != suffix:
         raise argparse.ArgumentTypeError(f"expected a {suffix} file name, got {text!r}")
     problem = files.write_problem(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..core import cli, files
+from ..core import cli
 from ..data import mnist
 from ..training import cli as training_cli
 from . import calibration
@@ -57,7 +57,7 @@ def add_parsers(subparsers) -> None:
         "--version",
         type=cli.number(int, "a whole number >= 1", low=1),
         default=None,
-        help="saved_model: version number; default: the next free",
+        help="saved_model only: version number; default: the next free",
     )
     p.add_argument(
         "--data",
@@ -123,13 +123,24 @@ def run_export(args: argparse.Namespace) -> int:
     usage mistake (exit 2), found before TensorFlow loads.
     """
     if args.format == "saved_model":
+        if Path(args.out).suffix == ".tflite":
+            args.usage_error(
+                f"argument out: {args.out!r} ends in .tflite, but --format saved_model "
+                "writes a folder; pass --format tflite (or tflite-int8)"
+            )
         problem = cli.folder_problem(args.out)
+        if problem:
+            args.usage_error(f"argument out: cannot write {args.out!r}: {problem}")
     else:
-        problem = files.write_problem(args.out)
-        if Path(args.out).is_dir():
-            problem = f"{args.out!r} is a folder, expected a .tflite file"
-    if problem:
-        args.usage_error(f"argument out: cannot write {args.out!r}: {problem}")
+        if args.version is not None:
+            args.usage_error(
+                f"argument --version: only --format saved_model has versions, got "
+                f"{args.version} with --format {args.format}"
+            )
+        try:
+            cli.writable_path(args.out, ".tflite")
+        except argparse.ArgumentTypeError as err:
+            args.usage_error(f"argument out: {err}")
     existing = None if args.overwrite else existing_output(args)
     if existing:
         args.usage_error(

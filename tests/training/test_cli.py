@@ -160,6 +160,11 @@ def test_bad_values_exit_2_naming_the_flag(argv, message, capsys, tmp_path):
         ),
         ("{tmp}/m.h5", "expected a .keras file name, got '{tmp}/m.h5'"),
         (
+            "{tmp}/dir.keras",
+            "cannot write '{tmp}/dir.keras': '{tmp}/dir.keras' is a folder, expected "
+            "a .keras file",
+        ),
+        (
             "{tmp}/ro/m.keras",
             "cannot write '{tmp}/ro/m.keras': folder '{tmp}/ro' is not writable",
         ),
@@ -171,6 +176,7 @@ def test_an_out_that_cannot_be_written_exits_2_before_tensorflow_loads(
     (tmp_path / "file").write_text("x")
     (tmp_path / "ro").mkdir()
     (tmp_path / "ro").chmod(0o555)
+    (tmp_path / "dir.keras").mkdir()
     code = textwrap.dedent("""
         import sys
         from cnnlib import cli
