@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from typing import Callable, Optional
 
 import numpy as np
@@ -58,17 +59,25 @@ def log_folder(text: str) -> str:
 
 def load_data(source: str, printer: Callable[[str], None] = print) -> mnist.MnistData:
     """:func:`cnnlib.data.load_mnist` for ``--data SOURCE``, its line said by
-    ``printer``; a failure is a ``DatasetError`` in the command line's words: it
+    ``printer`` (``--data sample``, where the library says ``source='sample'``); a
+    failure is a ``DatasetError`` in the command line's words: it
     names ``--data``, what could not be loaded and why, and hints ``--data sample``
     (the offline sample, always there)."""
     try:
-        return mnist.load_mnist(source, verbose=True, printer=printer)
+        return mnist.load_mnist(
+            source, verbose=True, printer=lambda line: printer(_cli_words(line))
+        )
     except data_errors.DatasetError as err:
-        why = str(err).strip().rstrip(".").replace("source='sample'", "--data sample")
+        why = _cli_words(str(err).strip().rstrip("."))
         hint = "" if "--data sample" in why else SAMPLE_HINT
         raise data_errors.DatasetError(
             f"--data {source}: cannot load full MNIST: {why}{hint}"
         ) from None
+
+
+def _cli_words(text: str) -> str:
+    """``load_mnist``'s words for its argument in the command line's: ``--data``."""
+    return re.sub(r"source='(\w+)'", r"--data \1", text)
 
 
 def training_count(labels: np.ndarray, validation_split: float) -> int:

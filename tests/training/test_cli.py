@@ -259,6 +259,16 @@ def test_a_batch_larger_than_the_training_digits_exits_2_before_tensorflow(tmp_p
     assert not out.exists() and not training.checkpoint_dir(out).exists()
 
 
+def test_the_data_line_and_errors_speak_of_data_not_source(tmp_path, capsys):
+    """The command line has --data, not load_mnist's source=: the Data line says
+    '--data sample' (seen here on a batch refused once the digits are read)."""
+    argv = ["train", "--out", str(tmp_path / "m.keras"), "--data", "sample"]
+    assert cli.main([*argv, "--batch-size", "100000"]) == 2
+    out, err = capsys.readouterr()
+    assert out.endswith("Why: --data sample was asked for.\n") and "source=" not in out
+    assert err.startswith("cnnlib train: error: argument --batch-size: 100000 ")
+
+
 def test_training_count_is_what_split_validation_keeps(mnist):
     for fraction in (0.0, 0.1, 0.37):
         x_fit = training.split_validation(
