@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import sys
 from typing import Callable, Optional
 
 import numpy as np
@@ -225,10 +226,18 @@ def run(args: argparse.Namespace) -> int:
         )
         if problem:
             return cli.usage_mistake("train", problem)
-        from . import loop
+        from . import checkpoints, loop
 
         if args.log_dir is not None:
             loop.check_log_dir(args.log_dir, "--log-dir")
+        folder = checkpoints.checkpoint_dir(args.out)
+        if args.resume and not (folder / checkpoints.POINTER).is_file():
+            print(  # not a mistake (a first run may pass it too), but said
+                f"--resume: no checkpoint of an interrupted run in {str(folder)!r} "
+                "(a finished run leaves none), so training starts at epoch 1",
+                file=sys.stderr,
+                flush=True,
+            )
         result = loop.train(
             arch=args.arch,
             recipe=args.recipe,

@@ -269,6 +269,30 @@ def test_the_data_line_and_errors_speak_of_data_not_source(tmp_path, capsys):
     assert err.startswith("cnnlib train: error: argument --batch-size: 100000 ")
 
 
+def test_resume_without_a_checkpoint_says_it_starts_afresh(
+    tmp_path, capsys, monkeypatch
+):
+    """--resume with an --out that has no checkpoint (a typo, or a finished run)
+    trains from epoch 1, and says so first (it used to be silent)."""
+    from cnnlib.training import loop
+
+    def stop(**kwargs):
+        raise training.TrainError(f"stopped before training, resume={kwargs['resume']}")
+
+    monkeypatch.setattr(loop, "train", stop)
+    out = tmp_path / "m.keras"
+    argv = ["train", "--out", str(out), "--data", "sample", "--resume"]
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"--resume: no checkpoint of an interrupted run in '{out}.ckpt' (a finished "
+        "run leaves none), so training starts at epoch 1",
+        "error: stopped before training, resume=True",
+    ]
+    assert cli.main(argv[:-1]) == 1  # without --resume: nothing to say
+    assert capsys.readouterr().err == "error: stopped before training, resume=False\n"
+
+
 def test_training_count_is_what_split_validation_keeps(mnist):
     for fraction in (0.0, 0.1, 0.37):
         x_fit = training.split_validation(
