@@ -12,6 +12,12 @@ from . import calibration
 
 FORMATS = ("saved_model", "tflite", "tflite-int8")
 
+#: The calibration flags of --format tflite-int8, and their defaults.
+CALIBRATION_DEFAULTS = {
+    "data": "auto",
+    "representative": calibration.REPRESENTATIVE_COUNT,
+}
+
 EXPORT_EXAMPLES = """examples:
   cnnlib export small.keras models/digits                  (-> models/digits/1/)
   cnnlib export small.keras digits.tflite --format tflite
@@ -59,17 +65,20 @@ def add_parsers(subparsers) -> None:
         default=None,
         help="saved_model only: version number; default: the next free",
     )
+    # None until given, so that one given with another --format is refused
     p.add_argument(
         "--data",
         choices=mnist.SOURCES,
-        default="auto",
-        help="tflite-int8: where the representative training digits come from",
+        default=None,
+        help="tflite-int8 only: where the representative training digits come "
+        f"from (default: {CALIBRATION_DEFAULTS['data']})",
     )
     p.add_argument(
         "--representative",
-        default=calibration.REPRESENTATIVE_COUNT,
+        default=None,
         type=cli.number(int, "a whole number >= 1", low=1),
-        help="tflite-int8: how many training digits calibrate the quantization",
+        help="tflite-int8 only: how many training digits calibrate the quantization "
+        f"(default: {CALIBRATION_DEFAULTS['representative']})",
     )
     p.add_argument(
         "--overwrite",
@@ -141,6 +150,14 @@ def run_export(args: argparse.Namespace) -> int:
             cli.writable_path(args.out, ".tflite")
         except argparse.ArgumentTypeError as err:
             args.usage_error(f"argument out: {err}")
+    for name, default in CALIBRATION_DEFAULTS.items():
+        given = getattr(args, name)
+        if given is not None and args.format != "tflite-int8":
+            args.usage_error(
+                f"argument --{name}: only --format tflite-int8 is calibrated, got "
+                f"{given!r} with --format {args.format}"
+            )
+        setattr(args, name, default if given is None else given)
     existing = None if args.overwrite else existing_output(args)
     if existing:
         args.usage_error(

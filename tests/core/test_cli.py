@@ -456,6 +456,17 @@ def test_a_missing_model_is_a_usage_mistake_in_every_subcommand(argv, tmp_path):
             "--format tflite",
         ),
         (
+            ["export", "{model}", "{tmp}/d.tflite", "--format", "tflite"]
+            + ["--representative", "100"],
+            "argument --representative: only --format tflite-int8 is calibrated, got "
+            "100 with --format tflite",
+        ),
+        (
+            ["export", "{model}", "{tmp}/digits", "--data", "sample"],
+            "argument --data: only --format tflite-int8 is calibrated, got 'sample' "
+            "with --format saved_model",
+        ),
+        (
             ["train", "--out", "{tmp}/t.keras", "--seed", "4294967296"],
             "argument --seed: expected a whole number 0..4294967295, got '4294967296'",
         ),
