@@ -128,8 +128,10 @@ def existing_output(args: argparse.Namespace) -> "str | None":
 def run_export(args: argparse.Namespace) -> int:
     """Export as ``args`` say; 0 when written, 1 with one line when something failed.
 
-    An OUT that cannot be written, or that exists without ``--overwrite``, is a
-    usage mistake (exit 2), found before TensorFlow loads.
+    An OUT that cannot be written, is of the wrong kind for ``--format`` or exists
+    without ``--overwrite``, and a flag for another ``--format``, are usage mistakes
+    (exit 2) found before TensorFlow loads; so is a ``--representative`` larger than
+    the training digits, found once they are read.
     """
     if args.format == "saved_model":
         if Path(args.out).suffix == ".tflite":
@@ -166,7 +168,8 @@ def run_export(args: argparse.Namespace) -> int:
 
     def work() -> int:
         reps = None
-        if args.format == "tflite-int8":  # the data first: NumPy, no TensorFlow
+        if args.format == "tflite-int8":  # the data before the model (NumPy, unless
+            # a download needs Keras), so --representative is checked in seconds
             data = training_cli.load_data(args.data, printer=_progress)
             n = len(data.x_train)
             if args.representative > n:
