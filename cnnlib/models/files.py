@@ -6,17 +6,24 @@ pickled code are refused).
 
 :func:`saved_facts` reads what a ``.keras`` file says about itself: Keras'
 own ``metadata.json`` (the Keras version that saved it, and when) and, where a
-training run put one in, :data:`CARD_MEMBER` (data, recipe, seed, accuracy).
+training run put one in (:func:`write_facts`, as :func:`cnnlib.training.train`
+does), :data:`CARD_MEMBER` (data, recipe, seed, accuracy). Keras ignores that
+member when it loads the file.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
+import math
 import zipfile
 from pathlib import Path
+from typing import Mapping
 
-from ..core import errors, files
-from ..core.tf import keras
+import numpy as np
+
+from ..core import errors, files, version
+from ..core.tf import keras, tf
 
 #: The member of a ``.keras`` archive that holds what cnnlib knows of the model's
 #: training, as a JSON object (e.g. ``{"data": ..., "seed": 0, "test_accuracy": ...}``).
@@ -103,6 +110,49 @@ def saved_facts(path: files.PathLike) -> dict:
             facts[key] = keras_meta[name]
     facts.update(cnnlib_meta)
     return facts
+
+
+def write_facts(path: files.PathLike, facts: Mapping) -> None:
+    """Add ``facts`` to the ``.keras`` archive ``path`` as :data:`CARD_MEMBER`, for
+    :func:`saved_facts` to read back, with ``versions`` (cnnlib, TensorFlow,
+    Keras) and ``date`` (now, UTC, ISO 8601) added.
+
+    NumPy numbers are written as Python ones, NaN (an accuracy never measured) as
+    ``null``. Write into a file nobody reads yet (the temporary file of an atomic
+    save): the archive is appended to in place.
+
+    Raises:
+        TypeError: a value that is not JSON.
+        ValueError: ``path`` already holds :data:`CARD_MEMBER`.
+        OSError, zipfile.BadZipFile: ``path`` is not a writable zip archive.
+    """
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    stamped = {
+        **facts,
+        "versions": {
+            "cnnlib": version.package_version(),
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+        },
+        "date": now.isoformat(),
+    }
+    text = json.dumps(_json_ready(stamped), indent=1, allow_nan=False) + "\n"
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        if CARD_MEMBER in archive.namelist():
+            raise ValueError(f"{path} already holds {CARD_MEMBER}")
+        archive.writestr(CARD_MEMBER, text)
+
+
+def _json_ready(value):
+    if isinstance(value, Mapping):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _json_member(archive: zipfile.ZipFile, name: str, names: set) -> dict:
