@@ -215,7 +215,7 @@ FACT_NAMES = {
     "validation_accuracy": "validation accuracy",
     "test_accuracy": "test accuracy",
     "versions": "trained with",
-    "date": "trained on",
+    "date": "date trained",
     "keras_version_saved": "saved by Keras",
     "date_saved": "saved on",
 }
