@@ -339,19 +339,39 @@ def train(
             verbose=0,
             callbacks=callbacks,
         )
+    test_accuracy = (
+        inference.accuracy(model, mnist.x_test, mnist.y_test)  # once, at the end,
+        if score_test  # before saving: the file records it
+        else float("nan")
+    )
     if target is not None:
+        facts = {
+            "data": mnist.name,
+            "data_source": mnist.source,
+            "train_digits": len(x_fit),
+            "validation_digits": len(x_val),
+            "test_digits": len(mnist.x_test),
+            "recipe": recipe.name,
+            "recipe_settings": {
+                **recipe.settings(),
+                **{k: config[k] for k in ("arch", "epochs", "batch_size", "lr")},
+                "init": init or recipe.init,
+            },
+            "arch": arch,
+            "seed": seed,
+            "precision": precision,
+            "epochs": epochs,
+            "validation_accuracy": logger.history[-1].val_accuracy,
+            "test_accuracy": test_accuracy,
+        }
         # The saved file computes in float32: a mixed_bfloat16 file cannot run on a CPU
         # without bfloat16 kernels, and LiteRT/TF.js converters refuse it. Same weights.
         checkpoints.save_atomic(
-            networks.float32_copy(model, keep_optimizer=True), target
+            networks.float32_copy(model, keep_optimizer=True),
+            target,
+            facts=facts,
         )
         manager.remove()
-    if not score_test:
-        test_accuracy = float("nan")
-    else:
-        test_accuracy = inference.accuracy(
-            model, mnist.x_test, mnist.y_test
-        )  # once, at the end
     if verbose and score_test:
         printer(
             f"Test accuracy: {test_accuracy:.3f} ({len(mnist.x_test):,} test digits, "

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from cnnlib import cli, deploy
-from cnnlib.core.tf import keras
+from cnnlib.core.tf import keras, tf
 from cnnlib.models import files as model_files
 
 
@@ -124,6 +124,36 @@ def test_the_card_tells_what_the_keras_file_knows(small_network, tmp_path):
     assert {k: training[k] for k in facts} == facts
     assert training["keras_version_saved"] == keras.__version__
     assert training["date_saved"] and training["recipe"] is None
+
+
+def test_a_model_cnnlib_trained_exports_cards_with_its_run(tiny_mnist, tmp_path):
+    """``train(out=...)`` writes cnnlib.json into the .keras file; both exports'
+    cards then tell its data, recipe, seed, accuracies and training versions."""
+    from cnnlib import training
+
+    path = tmp_path / "tiny.keras"
+    result = training.train(
+        arch="small", epochs=1, data=tiny_mnist(20, 5), out=path, seed=4, verbose=0
+    )
+    saved = model_files.saved_facts(path)
+    assert cli.main(["export", str(path), str(tmp_path / "digits")]) == 0
+    tflite = tmp_path / "tiny.tflite"
+    assert cli.main(["export", str(path), str(tflite), "--format", "tflite"]) == 0
+    for made in (tmp_path / "digits" / "1", tflite):
+        training_facts = deploy.read_card(made)["training"]
+        assert training_facts == saved
+        assert training_facts["seed"] == 4 and training_facts["arch"] == "small"
+        assert training_facts["data"] == "tiny sample: 200 train / 50 test"
+        assert training_facts["test_accuracy"] == pytest.approx(result.test_accuracy)
+        assert training_facts["validation_accuracy"] == pytest.approx(
+            result.val_accuracy
+        )
+        assert (
+            training_facts["train_digits"],
+            training_facts["validation_digits"],
+            training_facts["test_digits"],
+        ) == (180, 20, 50)
+        assert training_facts["versions"]["tensorflow"] == tf.__version__
 
 
 def test_saved_facts_ignore_what_is_not_a_json_object(small_network, tmp_path):
