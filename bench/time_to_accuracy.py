@@ -613,6 +613,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     )
     from cnnlib.core.tf import tf
 
+    if "mixed_bfloat16" in {PEER_PRECISION.get(n) for n in args.names}:
+        from cnnlib import training
+
+        if not training.bfloat16_runs():
+            print(
+                "error: --recipes tmf_bf16: this CPU cannot compute in bfloat16 "
+                "(no AVX512-BF16 or AMX, or ONEDNN_MAX_CPU_ISA limits oneDNN)",
+                file=sys.stderr,
+            )
+            return 2
     context = {
         "invocation": _dt.datetime.now(_dt.timezone.utc).strftime(
             "%Y-%m-%d %H:%M:%S UTC"
