@@ -233,6 +233,226 @@
              decodeDigits: decodeDigits, permutation: permutation, gather: gather};
 
   if (typeof module !== "undefined" && module.exports) { module.exports = api; return; }
+  if (root.cnnTrainPanel) return;  // loaded twice (Jupyter Book also lists _static/*.js in every head)
   root.cnnTrainPanel = api;
-  // PANEL
+  // ------------------------------------------------------------------
+  // The panel on the page
+  // ------------------------------------------------------------------
+  var BUILD_HINT = "; build the book after `npm ci && npm run vendor` and `python -m cnnlib web-weights _static/webmodel`";
+
+  function el(tag, attrs, children) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") e.textContent = attrs[k];
+      else if (k === "class") e.className = attrs[k];
+      else e.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (ch) { e.appendChild(ch); });
+    return e;
+  }
+
+  function select(name, options, value) {
+    var s = el("select", {name: name, "aria-label": name});
+    options.forEach(function (o) {
+      var opt = el("option", {value: String(o[0]), text: o[1]});
+      if (String(o[0]) === String(value)) opt.selected = true;
+      s.appendChild(opt);
+    });
+    return s;
+  }
+
+  function now() { return (root.performance || Date).now(); }
+
+  /* Time a few training steps of a throwaway network on each backend that
+   * starts (WebGL needs a GPU; the CPU backend always works) and keep the
+   * fastest. Returns {name, perStep: {backend: ms}}. */
+  function pickBackend(tf, data, batchSize) {
+    var candidates = ["webgl", "cpu"].filter(function (b) { return tf.findBackendFactory(b); });
+    var perStep = {}, best = null;
+    return candidates.reduce(function (chain, name) {
+      return chain.then(function () {
+        return Promise.resolve(tf.setBackend(name)).then(function (ok) {
+          if (!ok) return;
+          var vars = variables(tf, initialArrays(tf, "small", 7)), opt = adam(tf, 1e-3, vars);
+          var b = batch(tf, data.trainX, data.trainY, 0, batchSize), t0 = 0;
+          for (var i = 0; i < 4; i++) {
+            if (i === 1) t0 = now();  // the first step compiles (WebGL) and warms up
+            var l = trainStep(tf, "small", vars, opt, b.x, b.y);
+            l.dataSync();
+            l.dispose();
+          }
+          perStep[name] = (now() - t0) / 3;
+          if (best === null || perStep[name] < perStep[best]) best = name;
+          b.x.dispose(); b.y.dispose(); opt.dispose(); disposeVariables(vars);
+        }).catch(function () { /* this backend cannot start here */ });
+      });
+    }, Promise.resolve()).then(function () {
+      if (best === null) throw new Error("no TensorFlow.js backend started (tried " + candidates.join(", ") + ")");
+      return Promise.resolve(tf.setBackend(best)).then(function () { return {name: best, perStep: perStep}; });
+    });
+  }
+
+  function drawCurves(canvas, history, totalSteps) {
+    var ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height, padL = 44, padR = 44, padB = 26, padT = 10;
+    var dark = document.documentElement.getAttribute("data-theme") === "dark";
+    var ink = dark ? "#ddd" : "#222";
+    ctx.clearRect(0, 0, w, h);
+    ctx.font = "13px sans-serif";
+    ctx.strokeStyle = ink; ctx.fillStyle = ink; ctx.lineWidth = 1;
+    ctx.strokeRect(padL, padT, w - padL - padR, h - padT - padB);
+    var maxLoss = Math.max(2.5, Math.max.apply(null, history.loss.map(function (p) { return p[1]; }).concat([0])));
+    function X(step) { return padL + (w - padL - padR) * step / Math.max(totalSteps, 1); }
+    function YL(v) { return padT + (h - padT - padB) * (1 - v / maxLoss); }
+    function YA(v) { return padT + (h - padT - padB) * (1 - v); }
+    ctx.textAlign = "right"; ctx.fillStyle = "#1f77b4";
+    ctx.fillText(maxLoss.toFixed(1), padL - 4, padT + 10); ctx.fillText("0", padL - 4, h - padB);
+    ctx.textAlign = "left"; ctx.fillStyle = "#d62728";
+    ctx.fillText("100%", w - padR + 4, padT + 10); ctx.fillText("0%", w - padR + 4, h - padB);
+    ctx.fillStyle = ink; ctx.textAlign = "center";
+    ctx.fillText("training steps (" + totalSteps + ")", w / 2, h - 7);
+    [[history.loss, "#1f77b4", YL], [history.accuracy, "#d62728", YA]].forEach(function (s) {
+      var pts = s[0];
+      if (!pts.length) return;
+      ctx.strokeStyle = s[1]; ctx.lineWidth = 2; ctx.beginPath();
+      pts.forEach(function (p, i) { var x = X(p[0]), y = s[2](p[1]); if (i) ctx.lineTo(x, y); else ctx.moveTo(x, y); });
+      ctx.stroke();
+    });
+  }
+
+  /* Give the trained network to the draw-a-digit box: the box holds the object
+   * cnnBook.loadNet() resolves to, so its weights are replaced in place (and a
+   * "cnn-book:network" event is sent for any other listener). */
+  function handOver(net) {
+    api.trained = net;
+    if (typeof CustomEvent === "function") root.dispatchEvent(new CustomEvent("cnn-book:network", {detail: net}));
+    var book = root.cnnBook;
+    if (!book || !book.loadNet) return Promise.resolve(false);
+    return book.loadNet().then(function (shared) {
+      LAYERS.forEach(function (name) { shared[name] = net[name]; });
+      shared.scale = net.scale; shared.info = net.info;
+      document.querySelectorAll(".cnn-draw-digit").forEach(function (box) {
+        var info = box.querySelector(".cnn-info");
+        if (info) info.textContent = net.info.description;
+        box.dataset.network = "trained-in-page";
+        if (box._cnn) box._cnn.update();
+      });
+      return true;
+    }, function () { return false; });
+  }
+
+  function mountPanel(mount) {
+    mount.innerHTML = "";
+    mount.classList.add("cnn-widget", "cnn-train");
+    var tf = root.tf;
+    var title = el("p", {class: "cnn-title", text: "Train the network in your browser (TensorFlow.js)"});
+    var message = el("p", {class: "cnn-message", role: "alert"});
+    mount.appendChild(title);
+    mount.appendChild(message);
+    function fail(text) { message.textContent = text; mount.dataset.error = text; }
+    if (!tf || !tf.train) { fail("TensorFlow.js (../_static/vendor/tf.min.js) did not load, so the panel cannot train" + BUILD_HINT + "."); return; }
+    if (!root.CNN_BOOK_DIGITS) { fail("The shipped digits (../_static/webmodel/digits.js) did not load, so there is nothing to train on" + BUILD_HINT + "."); return; }
+    var archSel = select("network", Object.keys(SPECS).map(function (k) { return [k, SPECS[k].label]; }), "small");
+    var lrSel = select("learning rate", [[0.0001, "0.0001"], [0.0003, "0.0003"], [0.001, "0.001 (the book's)"], [0.003, "0.003"], [0.01, "0.01"]], 0.001);
+    var batchSel = select("batch size", [[16, "16"], [32, "32"], [50, "50 (the book's)"], [100, "100"], [250, "250"]], 50);
+    var epochSel = select("epochs", [[1, "1"], [2, "2"], [3, "3 (the book's)"], [5, "5"]], 1);
+    var train = el("button", {type: "button", class: "cnn-button", text: "Train"});
+    var stop = el("button", {type: "button", class: "cnn-button", text: "Stop", disabled: "disabled"});
+    mount.appendChild(el("div", {class: "cnn-controls"}, [
+      el("label", {}, [el("span", {text: "network "}), archSel]),
+      el("label", {}, [el("span", {text: "learning rate "}), lrSel]),
+      el("label", {}, [el("span", {text: "batch size "}), batchSel]),
+      el("label", {}, [el("span", {text: "epochs "}), epochSel]),
+      el("span", {class: "cnn-train-buttons"}, [train, stop])]));
+    var progress = el("progress", {class: "cnn-train-progress", max: "1", value: "0", "aria-label": "training progress"});
+    var status = el("p", {class: "cnn-info", role: "status", text: "Loading the digits..."});
+    var canvas = el("canvas", {class: "cnn-train-curve", width: "560", height: "220",
+      "aria-label": "training loss (blue, left scale) and held-back accuracy (red, right scale)"});
+    var legend = el("p", {class: "cnn-legend"}, [
+      el("span", {class: "cnn-swatch", style: "background:#1f77b4"}), el("span", {text: "training loss (left scale), "}),
+      el("span", {class: "cnn-swatch", style: "background:#d62728"}), el("span", {text: "accuracy on the 500 held-back digits (right scale)"})]);
+    mount.appendChild(progress);
+    mount.appendChild(canvas);
+    mount.appendChild(legend);
+    mount.appendChild(status);
+    var data = null, backend = null, stopping = false, running = false;
+    decodeDigits(root.CNN_BOOK_DIGITS).then(function (d) {
+      data = d;
+      status.textContent = "Ready: " + d.trainY.length + " training digits and " + d.testY.length +
+        " held-back digits from " + d.source + ". Press Train.";
+      mount.dataset.ready = "1";
+    }, function (err) { fail("The shipped digits cannot be read: " + err.message); train.disabled = true; });
+
+    async function run() {
+      var arch = archSel.value, lr = Number(lrSel.value), bs = Number(batchSel.value), epochs = Number(epochSel.value);
+      running = true; stopping = false; train.disabled = true; stop.disabled = false;
+      [archSel, lrSel, batchSel, epochSel].forEach(function (s) { s.disabled = true; });
+      delete mount.dataset.done; delete mount.dataset.error; message.textContent = "";
+      try {
+        if (!backend) {
+          status.textContent = "Measuring which TensorFlow.js backend is fastest here...";
+          await tf.nextFrame();
+          backend = await pickBackend(tf, data, 50);
+          mount.dataset.backend = backend.name;
+        }
+        var n = data.trainY.length, steps = Math.floor(n / bs), total = steps * epochs;
+        var vars = variables(tf, initialArrays(tf, arch, (Math.random() * 1e6) | 0)), opt = adam(tf, lr, vars);
+        var history = {loss: [], accuracy: []}, step = 0, epochTimes = [], accuracy = 0;
+        var evalEvery = Math.max(1, Math.round(steps / 8));
+        var measured = Object.keys(backend.perStep).map(function (k) { return k + " " + backend.perStep[k].toFixed(0) + " ms"; }).join(", ");
+        drawCurves(canvas, history, total);
+        for (var e = 0; e < epochs && !stopping; e++) {
+          var t0 = now(), order = permutation(n, 1000 + e), ep = gather(data.trainX, data.trainY, order);
+          for (var s = 0; s < steps && !stopping; s++) {
+            var b = batch(tf, ep.x, ep.y, s * bs, bs);
+            var l = trainStep(tf, arch, vars, opt, b.x, b.y);
+            var lv = (await l.data())[0];
+            l.dispose(); b.x.dispose(); b.y.dispose();
+            step++;
+            history.loss.push([step, lv]);
+            if (step % evalEvery === 0 || s === steps - 1) {
+              accuracy = api.accuracy(tf, arch, vars, data.testX, data.testY, data.testY.length);
+              history.accuracy.push([step, accuracy]);
+            }
+            progress.value = step / total;
+            status.textContent = "Epoch " + (e + 1) + " of " + epochs + ", step " + (s + 1) + " of " + steps +
+              ": loss " + lv.toFixed(3) + ", held-back accuracy " + (100 * accuracy).toFixed(1) + "% (backend " + backend.name + ")";
+            drawCurves(canvas, history, total);
+            await tf.nextFrame();  // let the page draw and answer between steps
+          }
+          if (!stopping) epochTimes.push((now() - t0) / 1000);
+        }
+        accuracy = api.accuracy(tf, arch, vars, data.testX, data.testY, data.testY.length);
+        var done = step === total;
+        var epochText = epochTimes.length ? " One epoch took " + epochTimes.map(function (t) { return t.toFixed(1) + " s"; }).join(", ") + " here" : "";
+        var info = {arch: arch, lr: lr, batch_size: bs, epochs: epochs, steps: step, backend: backend.name,
+                    held_back_accuracy: accuracy, epoch_seconds: epochTimes, data: data.source};
+        info.description = (arch === "small" ? "Article 000's small network" : "Article 001's large network") +
+          ", trained in this page (" + step + " steps of " + bs + " digits, learning rate " + lr + "; " +
+          (100 * accuracy).toFixed(1) + "% on the 500 held-back digits).";
+        var net = toNet(vars, info);
+        opt.dispose(); disposeVariables(vars);
+        mount.dataset.accuracy = String(accuracy);
+        mount.dataset.epochSeconds = JSON.stringify(epochTimes);
+        mount.dataset.steps = String(step);
+        var handed = await handOver(net);
+        status.textContent = (done ? "Done: " : "Stopped after " + step + " of " + total + " steps: ") +
+          (100 * accuracy).toFixed(1) + "% of the 500 held-back digits right." + epochText +
+          " (backend " + backend.name + "; one step measured at " + measured + ")." +
+          (handed ? " The draw-a-digit box now uses this network." : "");
+        mount.dataset.done = done ? "1" : "stopped";
+      } catch (err) {
+        fail("Training failed: " + (err && err.message || err));
+      } finally {
+        running = false; train.disabled = false; stop.disabled = true;
+        [archSel, lrSel, batchSel, epochSel].forEach(function (s) { s.disabled = false; });
+      }
+    }
+    train.addEventListener("click", function () { if (data && !running) run(); });
+    stop.addEventListener("click", function () { stopping = true; status.textContent = "Stopping after this step..."; });
+    mount._cnnTrain = {run: run};
+  }
+
+  function init() { document.querySelectorAll(".cnn-train-panel").forEach(mountPanel); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
 })(typeof window !== "undefined" ? window : globalThis);
