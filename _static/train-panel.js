@@ -64,13 +64,21 @@
     return out;
   }
 
+  /* A tf.Variable holding tensor t, which is then released (the variable keeps
+   * its data), so nothing is left behind when the variable is disposed. */
+  function variableOf(tf, t, trainable) {
+    var v = tf.variable(t, trainable);
+    t.dispose();
+    return v;
+  }
+
   /* tf.Variables from arrays {name: {k, shape, b}} (cnnBook.parseNet's form). */
   function variables(tf, arrays) {
     var vars = {};
     LAYERS.forEach(function (name) {
       var a = arrays[name];
-      vars[name] = {k: tf.variable(tf.tensor(a.k, a.shape, "float32"), true),
-                    b: tf.variable(tf.tensor1d(a.b, "float32"), true)};
+      vars[name] = {k: variableOf(tf, tf.tensor(a.k, a.shape, "float32"), true),
+                    b: variableOf(tf, tf.tensor1d(a.b, "float32"), true)};
     });
     return vars;
   }
@@ -116,8 +124,8 @@
    * w -= m * lr sqrt(1 - beta2^t) / (1 - beta1^t) / (sqrt(v) + epsilon). */
   function adam(tf, lr, vars) {
     var list = variableList(vars), t = 0;
-    var m = list.map(function (w) { return tf.variable(tf.zerosLike(w), false); });
-    var v = list.map(function (w) { return tf.variable(tf.zerosLike(w), false); });
+    var m = list.map(function (w) { return variableOf(tf, tf.zerosLike(w), false); });
+    var v = list.map(function (w) { return variableOf(tf, tf.zerosLike(w), false); });
     var f = Math.fround;
     return {
       list: list,

@@ -312,6 +312,7 @@ def test_the_panel_trains_from_file_url_and_hands_the_network_over(book, browser
     epochs = panel.find_element(By.CSS_SELECTOR, "select[name='epochs']")
     assert epochs.get_attribute("value") == "1"
     train = panel.find_element(By.XPATH, ".//button[text()='Train']")
+    tensors = browser.execute_script("return tf.memory().numTensors;")
     _click(browser, train)
     assert _wait_for(lambda: state()["done"] or state()["error"], EPOCH_WAIT_S), state()
     got = state()
@@ -327,6 +328,19 @@ def test_the_panel_trains_from_file_url_and_hands_the_network_over(book, browser
     assert box.get("network") == "trained-in-page", box
     assert "trained in this page" in box["status"]
     assert abs(box["accuracy"] - float(got["accuracy"])) <= 0.004, box  # 2 of 500
+    # training freed every tensor it made
+    assert browser.execute_script("return tf.memory().numTensors;") == tensors
+    # Stop ends a second run early; what it trained so far goes to the draw box
+    _click(browser, train)
+    assert _wait_for(lambda: "step 3 of" in (state()["status"] or ""), 300), state()
+    _click(browser, panel.find_element(By.XPATH, ".//button[text()='Stop']"))
+    assert _wait_for(lambda: state()["done"] or state()["error"], 120), state()
+    stopped = state()
+    assert stopped["done"] == "stopped" and 3 <= int(stopped["steps"]) < 140, stopped
+    assert stopped["status"].startswith(f"Stopped after {stopped['steps']} of 140")
+    assert browser.execute_script("return cnnTrainPanel.trained.info.steps;") == int(
+        stopped["steps"]
+    )
     assert not _local_errors(browser)
 
 
