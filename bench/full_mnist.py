@@ -13,7 +13,7 @@ epoch. Per-epoch monitoring uses the validation digits only. Runs:
               label smoothing, AdamW, warm-up + cosine), batch 50, base rate 1e-4,
               10 epochs
 ``small``     article 000's network (6/16/128) with the book's recipe for it
-              (chapter 7): Adam 1e-3, batch 50, no regularisation, 10 epochs
+              (chapter 8): Adam 1e-3, batch 50, no regularisation, 10 epochs
               (article 000's own code is a gist that is not in its text; it
               reports "99%")
 
@@ -80,7 +80,7 @@ RUNS = {
         "batch_size": 50,
         "lr": 1e-3,
         "target": 0.990,
-        "about": "article 000's network, Adam 1e-3 (chapter 7)",
+        "about": "article 000's network, Adam 1e-3 (chapter 8)",
     },
 }
 TRAIN_KEYS = ("arch", "recipe", "epochs", "batch_size", "lr")

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT / "_ext"))
 from book_toc import toc_docs  # noqa: E402  (one _toc.yml parser for tests and benches)
 
 GOAL = 2_000_000  # bytes per page
-#: Files a page's script loads when the page holds the element (chapter 7's
+#: Files a page's script loads when the page holds the element (chapter 8's
 #: draw-a-digit box loads the network's weights written by `cnnlib web-weights`).
 FETCHED = {"cnn-draw-digit": "_static/webmodel/small.js"}
 

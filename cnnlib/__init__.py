@@ -9,7 +9,7 @@ each package's ``__init__`` is its public API::
                       feature maps and filters; loading .keras files; predicting
     cnnlib.training   train(): the loop, recipes, input pipeline, precision,
                       checkpoints, progress, the cached reference network
-    cnnlib.digits     any picture made into an MNIST digit (chapter 7)
+    cnnlib.digits     any picture made into an MNIST digit (chapter 8)
     cnnlib.deploy     the float32 deployable model, SavedModel / TF Serving,
                       LiteRT, the web page's weights
     cnnlib.serve      the HTTP prediction service

@@ -7,7 +7,7 @@ digits every time. ``ridge_model`` is a linear classifier solved in closed form
 contract: raw digits 0..255 in, logits out. It takes a tenth of a second and
 gets ~87% of the sample's test digits right, so predictions can be checked for
 real without training a network. ``small_network`` is the reference small
-network of chapters 7-9 (``cnnlib.training.reference_network``): trained once,
+network of chapters 8-10 (``cnnlib.training.reference_network``): trained once,
 cached under Keras' cache folder, and shared by every test that needs a
 trained CNN.
 """

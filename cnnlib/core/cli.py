@@ -61,6 +61,16 @@ def number(
     return parse
 
 
+#: The largest seed: NumPy's seeds are 32-bit, so a larger one would fail only once
+#: TensorFlow had loaded and the data were read.
+SEED_MAX = 2**32 - 1
+
+
+def seed(text: str) -> int:
+    """An argparse type: a seed, a whole number ``0..SEED_MAX``."""
+    return number(int, f"a whole number 0..{SEED_MAX}", low=0, high=SEED_MAX)(text)
+
+
 def existing_file(text: str) -> str:
     """An argparse type: a file that exists (not a folder)."""
     path = Path(text)
@@ -72,9 +82,14 @@ def existing_file(text: str) -> str:
 
 
 def writable_path(text: str, suffix: str = "") -> str:
-    """A path whose folder exists and is writable (and, with ``suffix``, that ends in
-    it)."""
+    """A path whose folder exists and is writable, not a folder itself (and, with
+    ``suffix``, that ends in it)."""
     path = Path(text)
+    if path.is_dir():
+        wanted = f"a {suffix} file" if suffix else "a file"
+        raise argparse.ArgumentTypeError(
+            f"cannot write {text!r}: {text!r} is a folder, expected {wanted}"
+        )
     if suffix and path.suffix != suffix:
         raise argparse.ArgumentTypeError(f"expected a {suffix} file name, got {text!r}")
     problem = files.write_problem(path)
@@ -103,6 +118,14 @@ def writable_folder(text: str) -> str:
     if problem:
         raise argparse.ArgumentTypeError(f"cannot write into {text!r}: {problem}")
     return text
+
+
+def usage_mistake(command: str, message: str) -> int:
+    """A usage mistake found once the data a flag depends on are read (a batch larger
+    than the training digits): one line ``cnnlib COMMAND: error: message`` on
+    standard error, as argparse words it; returns :data:`EXIT_USAGE`."""
+    print(f"cnnlib {command}: error: {message}", file=sys.stderr, flush=True)
+    return EXIT_USAGE
 
 
 def fail(message: str) -> int:

@@ -1,5 +1,5 @@
 """Deploying a trained network: one float32 model, exported for every runtime
-(chapter 9).
+(chapter 10).
 
     deployable_model(model)          float32, raw digits (N, 28, 28) in, probabilities
                                      out

@@ -5,11 +5,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..core import cli, files
+from ..core import cli
 from ..data import mnist
+from ..training import cli as training_cli
 from . import calibration
 
 FORMATS = ("saved_model", "tflite", "tflite-int8")
+
+#: The calibration flags of --format tflite-int8, and their defaults.
+CALIBRATION_DEFAULTS = {
+    "data": "auto",
+    "representative": calibration.REPRESENTATIVE_COUNT,
+}
 
 EXPORT_EXAMPLES = """examples:
   cnnlib export small.keras models/digits                  (-> models/digits/1/)
@@ -56,19 +63,22 @@ def add_parsers(subparsers) -> None:
         "--version",
         type=cli.number(int, "a whole number >= 1", low=1),
         default=None,
-        help="saved_model: version number; default: the next free",
+        help="saved_model only: version number; default: the next free",
     )
+    # None until given, so that one given with another --format is refused
     p.add_argument(
         "--data",
         choices=mnist.SOURCES,
-        default="auto",
-        help="tflite-int8: where the representative training digits come from",
+        default=None,
+        help="tflite-int8 only: where the representative training digits come "
+        f"from (default: {CALIBRATION_DEFAULTS['data']})",
     )
     p.add_argument(
         "--representative",
-        default=calibration.REPRESENTATIVE_COUNT,
+        default=None,
         type=cli.number(int, "a whole number >= 1", low=1),
-        help="tflite-int8: how many training digits calibrate the quantization",
+        help="tflite-int8 only: how many training digits calibrate the quantization "
+        f"(default: {CALIBRATION_DEFAULTS['representative']})",
     )
     p.add_argument(
         "--overwrite",
@@ -96,8 +106,7 @@ def add_parsers(subparsers) -> None:
     )
     w.add_argument(
         "--seed",
-        # NumPy's seeds end at 2**32 - 1: a larger one would fail after TF loads
-        type=cli.number(int, "a whole number 0..4294967295", low=0, high=2**32 - 1),
+        type=cli.seed,
         default=0,
         help="seed of the reference network's training (cached per seed)",
     )
@@ -120,17 +129,38 @@ def existing_output(args: argparse.Namespace) -> "str | None":
 def run_export(args: argparse.Namespace) -> int:
     """Export as ``args`` say; 0 when written, 1 with one line when something failed.
 
-    An OUT that cannot be written, or that exists without ``--overwrite``, is a
-    usage mistake (exit 2), found before TensorFlow loads.
+    An OUT that cannot be written, is of the wrong kind for ``--format`` or exists
+    without ``--overwrite``, and a flag for another ``--format``, are usage mistakes
+    (exit 2) found before TensorFlow loads; so is a ``--representative`` larger than
+    the training digits, found once they are read.
     """
     if args.format == "saved_model":
+        if Path(args.out).suffix == ".tflite":
+            args.usage_error(
+                f"argument out: {args.out!r} ends in .tflite, but --format saved_model "
+                "writes a folder; pass --format tflite (or tflite-int8)"
+            )
         problem = cli.folder_problem(args.out)
+        if problem:
+            args.usage_error(f"argument out: cannot write {args.out!r}: {problem}")
     else:
-        problem = files.write_problem(args.out)
-        if Path(args.out).is_dir():
-            problem = f"{args.out!r} is a folder, expected a .tflite file"
-    if problem:
-        args.usage_error(f"argument out: cannot write {args.out!r}: {problem}")
+        if args.version is not None:
+            args.usage_error(
+                f"argument --version: only --format saved_model has versions, got "
+                f"{args.version} with --format {args.format}"
+            )
+        try:
+            cli.writable_path(args.out, ".tflite")
+        except argparse.ArgumentTypeError as err:
+            args.usage_error(f"argument out: {err}")
+    for name, default in CALIBRATION_DEFAULTS.items():
+        given = getattr(args, name)
+        if given is not None and args.format != "tflite-int8":
+            args.usage_error(
+                f"argument --{name}: only --format tflite-int8 is calibrated, got "
+                f"{given!r} with --format {args.format}"
+            )
+        setattr(args, name, default if given is None else given)
     existing = None if args.overwrite else existing_output(args)
     if existing:
         args.usage_error(
@@ -138,6 +168,21 @@ def run_export(args: argparse.Namespace) -> int:
         )
 
     def work() -> int:
+        reps = None
+        if args.format == "tflite-int8":  # the data before the model (NumPy, unless
+            # a download needs Keras), so --representative is checked in seconds
+            data = training_cli.load_data(args.data, printer=_progress)
+            n = len(data.x_train)
+            if args.representative > n:
+                return cli.usage_mistake(
+                    "export",
+                    f"--representative must be 1..{n} (--data {args.data} gave "
+                    f"{n:,} training digits), got {args.representative}",
+                )
+            reps = calibration.representative_digits(
+                data.x_train, args.representative, what="--representative"
+            )
+            _progress(calibration_line(args.data, data, len(reps)))
         from ..models import files as model_files
         from . import deployable, litert, saved_model
 
@@ -159,13 +204,6 @@ def run_export(args: argparse.Namespace) -> int:
                 f"{Path(args.out).resolve()}); labels and card in {folder}/assets/"
             )
             return cli.EXIT_OK
-        reps = None
-        if args.format == "tflite-int8":
-            data = mnist.load_mnist(args.data, verbose=True)
-            reps = calibration.representative_digits(
-                data.x_train, args.representative, what="--representative"
-            )
-            print(f"Calibrating int8 on {len(reps)} training digits of {data.name}")
         path = litert.export_tflite(
             model, args.out, reps, overwrite=args.overwrite, flag="--overwrite", **card
         )
@@ -178,6 +216,24 @@ def run_export(args: argparse.Namespace) -> int:
         return cli.EXIT_OK
 
     return cli.run_reporting(work)
+
+
+def calibration_line(source: str, data: mnist.MnistData, count: int) -> str:
+    """The progress line saying which digits calibrate an int8 export: how many, of
+    which data, and whether ``--data auto`` fell back to the offline sample."""
+    if data.source == "sample":
+        which = "the offline sample"
+        why = (
+            "--data auto found no full MNIST; --data mnist insists on it"
+            if source == "auto"
+            else f"--data {source}"
+        )
+    else:
+        which, why = "full MNIST", f"--data {source}"
+    return (
+        f"int8 calibration: {count:,} of the {len(data.x_train):,} training digits "
+        f"of {which} ({why})"
+    )
 
 
 def _web_outdir(text: str) -> str:

@@ -1,14 +1,14 @@
 """Article 000's small network for the web page: trained at build time, run in the
 browser.
 
-The book's page for chapter 7 lets a reader draw a digit and watch the small
+The book's page for chapter 8 lets a reader draw a digit and watch the small
 network answer, with no Python kernel: ``_static/cnn-book.js`` runs the forward
 pass in plain JavaScript (a mirror of :mod:`cnnlib.ops`). Its weights come
 from here, written before ``jupyter-book build .``::
 
     cnnlib web-weights _static/webmodel
 
-takes the reference small network of chapters 7-9
+takes the reference small network of chapters 8-10
 (:func:`cnnlib.training.reference_network`: trained once, then cached) and
 writes ``OUTDIR/small.json``: the float32 weights of every layer (base64 of
 little-endian float32, about 0.55 MB), their shapes, and what the model was

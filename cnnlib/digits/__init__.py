@@ -1,4 +1,4 @@
-"""Any picture of a digit made into an MNIST digit, the way MNIST was made (chapter 7).
+"""Any picture of a digit made into an MNIST digit, the way MNIST was made (chapter 8).
 
     prepare_digit(picture)    grayscale, ink bright, crop, fit 20x20, centre by mass
                               -> DigitSteps (every step kept; .digit is (28, 28) uint8)

@@ -1,27 +1,30 @@
 """Turn any picture of a digit into an MNIST digit, the way MNIST was made.
 
-The MNIST digits were made from scanned handwriting in four steps (LeCun et
-al.): the ink was **cropped** to its bounding box, **fitted into a 20x20
-box** keeping the aspect ratio (anti-aliasing gives grey levels), and
-**centred** in a 28x28 field so that the centre of mass of the pixels lands
-in the middle. Ink is bright (255) on a black (0) background.
+The MNIST digits are grey pictures of bright ink (255) on black (0), made
+from scanned handwriting (LeCun et al.) whose ink was **cropped** to its
+bounding box, **fitted into a 20x20 box** keeping the aspect ratio
+(anti-aliasing gives grey levels), and **centred** in a 28x28 field so that
+the centre of mass of the pixels lands in the middle.
 
 A network trained on MNIST only knows digits that look like that, so a photo,
-a scan or a drawing must go through the same steps first::
+a scan or a drawing must go through the five steps the book teaches first:
+**grey**; **bright ink on black**; **crop to the ink**; **fit into 20x20**
+keeping the aspect; **centre by mass** in 28x28::
 
     picture (any size, RGB, dark ink on white paper)
-      -> grayscale                      (H, W) float 0..255
-      -> ink is bright                  inverted when the background is light
-      -> background 0, strongest ink 255, faint noise removed
-      -> crop to the bounding box        (h, w)
-      -> fit into 20x20, keep aspect     (<=20, <=20), longer side 20
-      -> centre of mass at (14, 14)      (28, 28) uint8
+      1 -> grey                          (H, W) float 0..255
+      2 -> bright ink on black           inverted when the background is light;
+                                         background 0, strongest ink 255, faint
+                                         noise removed
+      3 -> crop to the ink               (h, w), its bounding box
+      4 -> fit into 20x20, keep aspect   (<=20, <=20), longer side 20
+      5 -> centre by mass in 28x28       (28, 28) uint8, centre of mass at (14, 14)
 
 :func:`prepare_digit` runs all steps and returns a :class:`DigitSteps` that
 keeps every intermediate picture, so a chapter can show them. Bad input gets
 a :class:`ImageError` (a ``ValueError``) whose message names the file or
 value and says what was expected. The steps are hand-written on purpose:
-chapter 7 teaches them. Reading the picture (``read_image``) and making test
+chapter 8 teaches them. Reading the picture (``read_image``) and making test
 pictures (``render_like_paper``) live in :mod:`.pictures`.
 """
 

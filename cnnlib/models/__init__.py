@@ -4,8 +4,11 @@
     LowLevelCNN(arch)                the same with tf.Variable and tf.nn ops
     logits / probabilities           running a model on raw digits (N, 28, 28) 0..255
     accuracy, confusion_matrix       how well it reads them
-    feature_maps, conv_filters       looking inside it (chapter 8)
+    feature_maps, conv_filters       looking inside it (chapter 9)
     load_model(path)                 a .keras file, loaded safely
+    saved_facts(path), write_facts   what a .keras file says of its training
+                                     (cnnlib.json inside it)
+    keras_card(path), card_lines     what a model is, one fact a line (--about)
     predict_image / predict_files    pictures -> Prediction (digit, probability)
     architecture(model)              its layers described, for a figure
 
@@ -42,7 +45,18 @@ __getattr__, __dir__, __all__ = public_api(
             "map_layer_names",
             "top_activating",
         ],
-        "files": ["ModelLoadError", "load_model"],
+        "files": [
+            "CARD_MEMBER",
+            "FACT_NAMES",
+            "KERAS_FACTS",
+            "NO_FACTS",
+            "ModelLoadError",
+            "card_lines",
+            "keras_card",
+            "load_model",
+            "saved_facts",
+            "write_facts",
+        ],
         "predict": ["Prediction", "predict_digits", "predict_files", "predict_image"],
     },
 )

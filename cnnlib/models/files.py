@@ -6,17 +6,28 @@ pickled code are refused).
 
 :func:`saved_facts` reads what a ``.keras`` file says about itself: Keras'
 own ``metadata.json`` (the Keras version that saved it, and when) and, where a
-training run put one in, :data:`CARD_MEMBER` (data, recipe, seed, accuracy).
+training run put one in (:func:`write_facts`, as :func:`cnnlib.training.train`
+does), :data:`CARD_MEMBER` (data, recipe, seed, accuracy). Keras ignores that
+member when it loads the file.
+
+:func:`keras_card` says what a ``.keras`` file is in the shape of an export's
+card (:func:`cnnlib.deploy.model_card`), and :func:`card_lines` prints any such
+card one fact a line (``cnnlib predict --about``).
 """
 
 from __future__ import annotations
 
+import datetime
 import json
+import math
 import zipfile
 from pathlib import Path
+from typing import Mapping, Optional
 
-from ..core import errors, files
-from ..core.tf import keras
+import numpy as np
+
+from ..core import errors, files, version
+from ..core.tf import keras, tf
 
 #: The member of a ``.keras`` archive that holds what cnnlib knows of the model's
 #: training, as a JSON object (e.g. ``{"data": ..., "seed": 0, "test_accuracy": ...}``).
@@ -105,6 +116,49 @@ def saved_facts(path: files.PathLike) -> dict:
     return facts
 
 
+def write_facts(path: files.PathLike, facts: Mapping) -> None:
+    """Add ``facts`` to the ``.keras`` archive ``path`` as :data:`CARD_MEMBER`, for
+    :func:`saved_facts` to read back, with ``versions`` (cnnlib, TensorFlow,
+    Keras) and ``date`` (now, UTC, ISO 8601) added.
+
+    NumPy numbers are written as Python ones, NaN (an accuracy never measured) as
+    ``null``. Write into a file nobody reads yet (the temporary file of an atomic
+    save): the archive is appended to in place.
+
+    Raises:
+        TypeError: a value that is not JSON.
+        ValueError: ``path`` already holds :data:`CARD_MEMBER`.
+        OSError, zipfile.BadZipFile: ``path`` is not a writable zip archive.
+    """
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    stamped = {
+        **facts,
+        "versions": {
+            "cnnlib": version.package_version(),
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+        },
+        "date": now.isoformat(),
+    }
+    text = json.dumps(_json_ready(stamped), indent=1, allow_nan=False) + "\n"
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        if CARD_MEMBER in archive.namelist():
+            raise ValueError(f"{path} already holds {CARD_MEMBER}")
+        archive.writestr(CARD_MEMBER, text)
+
+
+def _json_ready(value):
+    if isinstance(value, Mapping):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def _json_member(archive: zipfile.ZipFile, name: str, names: set) -> dict:
     """The JSON object in member ``name``, ``{}`` if missing or not an object."""
     if name not in names:
@@ -114,3 +168,111 @@ def _json_member(archive: zipfile.ZipFile, name: str, names: set) -> dict:
     except (ValueError, UnicodeDecodeError):
         return {}
     return doc if isinstance(doc, dict) else {}
+
+
+def keras_card(path: files.PathLike) -> dict:
+    """What the ``.keras`` file ``path`` is: labels, input, output (logits),
+    ``training`` (:func:`saved_facts`) and ``source``, keyed like an export's card.
+
+    Raises:
+        ModelLoadError: as :func:`load_model`.
+    """
+    model = load_model(path)
+    return {
+        "labels": [str(d) for d in range(10)],  # output i is digit i
+        "input": {
+            "name": model.inputs[0].name,
+            "dtype": str(model.inputs[0].dtype),
+            "shape": list(model.input_shape),
+            "values": "pixels 0..255, a white digit on black, 28x28, as in MNIST",
+        },
+        "output": {
+            "name": "logits",
+            "dtype": str(model.outputs[0].dtype),
+            "shape": list(model.output_shape),
+            "values": "a score per label, in the order of labels; softmax of the "
+            "scores gives the probabilities",
+        },
+        "training": saved_facts(path),
+        "source": Path(path).name,
+    }
+
+
+#: How :func:`card_lines` names the training facts it knows, in its order; other
+#: keys follow as they come, ``_`` read as a space.
+FACT_NAMES = {
+    "data": "training data",
+    "data_source": "data source",
+    "train_digits": "training digits",
+    "validation_digits": "validation digits",
+    "test_digits": "test digits",
+    "recipe": "recipe",
+    "recipe_settings": "recipe settings",
+    "arch": "arch",
+    "seed": "seed",
+    "precision": "training precision",
+    "epochs": "epochs",
+    "validation_accuracy": "validation accuracy",
+    "test_accuracy": "test accuracy",
+    "versions": "trained with",
+    "date": "date trained",
+    "keras_version_saved": "saved by Keras",
+    "date_saved": "saved on",
+}
+#: Facts every ``.keras`` file has (Keras' own): alone, they say nothing of training.
+KERAS_FACTS = ("keras_version_saved", "date_saved")
+NO_FACTS = "no training facts recorded"
+
+
+def card_lines(card: Mapping, model: Optional[str] = None) -> list[str]:
+    """``card`` (:func:`keras_card`, or an export's :func:`cnnlib.deploy.read_card`)
+    as ``"name: value"`` lines, one fact a line, first ``model: MODEL`` if given.
+
+    A card whose training facts are all unknown (``None``) or only Keras' own
+    says :data:`NO_FACTS` in their place; an unknown value reads ``unknown``.
+    """
+    lines = [] if model is None else [f"model: {model}"]
+    if card.get("labels"):
+        lines.append("labels: " + " ".join(map(str, card["labels"])))
+    for side in ("input", "output"):
+        about = card.get(side)
+        if isinstance(about, Mapping):
+            shape = ", ".join(
+                "N" if d is None else str(d) for d in about.get("shape", [])
+            )
+            lines.append(
+                f"{side}: {about.get('name')} {about.get('dtype')} ({shape}): "
+                f"{about.get('values')}"
+            )
+    training = dict(card.get("training") or {})
+    known = {
+        k: v for k, v in training.items() if v is not None and k not in KERAS_FACTS
+    }
+    if not known:
+        lines.append(f"training: {NO_FACTS}")
+    order = [k for k in FACT_NAMES if k in training] + [
+        k for k in training if k not in FACT_NAMES
+    ]
+    for key in order:
+        if known or key in KERAS_FACTS:
+            name = FACT_NAMES.get(key, key.replace("_", " "))
+            between = " " if key == "versions" else "="
+            lines.append(f"{name}: {_fact_text(training[key], between)}")
+    if isinstance(card.get("versions"), Mapping):  # an export's card
+        if card.get("source"):
+            lines.append(f"exported from: {card['source']}")
+        lines.append(f"exported with: {_fact_text(card['versions'], ' ')}")
+    return lines
+
+
+def _fact_text(value, between: str = "=") -> str:
+    """``value`` in words; a mapping as ``key=value, ...`` (``between`` joins)."""
+    if value is None:
+        return "unknown"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}{between}{_fact_text(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return " ".join(_fact_text(v) for v in value)
+    return str(value)

@@ -1,4 +1,4 @@
-"""The HTTP prediction service on Starlette and uvicorn (chapter 9).
+"""The HTTP prediction service on Starlette and uvicorn (chapter 10).
 
     running(model) / start(model)    serve in a background thread (loopback, any port)
     request_prediction(url, png)     POST a picture to /predict, get (status, JSON)

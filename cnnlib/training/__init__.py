@@ -1,4 +1,4 @@
-"""Training the book's networks (chapter 6).
+"""Training the book's networks (chapters 6 and 7).
 
     train(arch, recipe, epochs, batch_size, lr, data, out=...)  -> TrainResult
     ARTICLE, IMPROVED, FAST, RECIPES, get_recipe            the recipes, as data

@@ -1,6 +1,7 @@
 """Saving without ever leaving a half-written model, and resumable checkpoints.
 
     save_atomic(model, "m.keras")     a temporary file, then a rename over the target
+    save_atomic(..., facts={...})     with what the run was, inside the file
     CheckpointManager(folder)         numbered checkpoints + a pointer written last
 
 A checkpoint is one numbered folder ``ckpt-0003/`` holding ``model.keras``
@@ -13,6 +14,11 @@ therefore leaves the pointer naming a complete checkpoint (or no pointer at
 all, before the first one): resuming reads the pointer and never sees a
 half-written or mismatched pair. The last ``keep`` checkpoints are kept;
 older ones are removed after the pointer moves.
+
+The final model of a run carries what the run was (data, recipe, seed,
+accuracy; versions and date added) as ``cnnlib.json`` inside the ``.keras``
+archive (:func:`cnnlib.models.files.write_facts`), added to the temporary file
+before the rename, so the model and its facts appear together or not at all.
 """
 
 from __future__ import annotations
@@ -21,21 +27,26 @@ import json
 import re
 import shutil
 from pathlib import Path
-from typing import Optional
+from typing import Mapping, Optional
 
 import numpy as np
 
 from ..core import files
 from ..core.tf import keras
+from ..models import files as model_files
 from . import errors
 
 POINTER = "checkpoint"
 _NUMBERED = re.compile(r"^ckpt-(\d+)$")
 
 
-def save_atomic(model: keras.Model, path: files.PathLike) -> Path:
+def save_atomic(
+    model: keras.Model, path: files.PathLike, facts: Optional[Mapping] = None
+) -> Path:
     """Save ``model`` to ``path`` (``.keras``) without ever leaving a half-written file.
 
+    ``facts`` go into the archive as :data:`cnnlib.models.files.CARD_MEMBER`, in
+    the same temporary file (:func:`cnnlib.models.files.write_facts`).
     If writing fails (disk full, no permission) the previous file at ``path``
     is untouched and a :class:`TrainError` names the path and the reason.
     """
@@ -45,6 +56,8 @@ def save_atomic(model: keras.Model, path: files.PathLike) -> Path:
     try:
         with files.atomic_write(target, suffix=".keras") as tmp:
             model.save(tmp)
+            if facts is not None:
+                model_files.write_facts(tmp, facts)
     except OSError as err:
         kept = " (the previous file there is kept intact)" if target.exists() else ""
         raise errors.TrainError(

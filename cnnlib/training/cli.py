@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 
 from ..core import cli
+from ..data import errors as data_errors
 from ..data import mnist
 from ..models import architectures
 from . import recipes
@@ -21,6 +23,10 @@ EXAMPLES = """examples:
   cnnlib train --out fast.keras --recipe fast      (99% on full MNIST in seconds)
   cnnlib train --out large.keras --resume        (continue an interrupted run)
 """
+
+
+#: How a failure to load full MNIST ends: the way on without it.
+SAMPLE_HINT = "; pass --data sample to use the offline 5,000-digit sample"
 
 
 def _defaults(field: str) -> str:
@@ -50,6 +56,29 @@ def log_folder(text: str) -> str:
             "not writable"
         )
     return text
+
+
+def load_data(source: str, printer: Callable[[str], None] = print) -> mnist.MnistData:
+    """:func:`cnnlib.data.load_mnist` for ``--data SOURCE``, its line said by
+    ``printer`` (``--data sample``, where the library says ``source='sample'``); a
+    failure is a ``DatasetError`` in the command line's words: it
+    names ``--data``, what could not be loaded and why, and hints ``--data sample``
+    (the offline sample, always there)."""
+    try:
+        return mnist.load_mnist(
+            source, verbose=True, printer=lambda line: printer(_cli_words(line))
+        )
+    except data_errors.DatasetError as err:
+        why = _cli_words(str(err).strip().rstrip("."))
+        hint = "" if "--data sample" in why else SAMPLE_HINT
+        raise data_errors.DatasetError(
+            f"--data {source}: cannot load full MNIST: {why}{hint}"
+        ) from None
+
+
+def _cli_words(text: str) -> str:
+    """``load_mnist``'s words for its argument in the command line's: ``--data``."""
+    return re.sub(r"source='(\w+)'", r"--data \1", text)
 
 
 def training_count(labels: np.ndarray, validation_split: float) -> int:
@@ -151,7 +180,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--seed",
-        type=cli.number(int, "a whole number >= 0", low=0),
+        type=cli.seed,
         default=0,
         help="seeds the validation split, initial weights, shuffling, augmentation "
         "and dropout",
@@ -191,17 +220,24 @@ def run(args: argparse.Namespace) -> int:
     def work() -> int:
         # The data are read (NumPy only) before TensorFlow loads, so a batch
         # larger than the training digits is a usage mistake found in seconds.
-        data = mnist.load_mnist(args.data, verbose=True)
+        data = load_data(args.data)
         problem = batch_size_problem(
             args.batch_size, data.y_train, args.validation_split
         )
         if problem:
-            print(f"cnnlib train: error: {problem}", file=sys.stderr, flush=True)
-            return cli.EXIT_USAGE
-        from . import loop
+            return cli.usage_mistake("train", problem)
+        from . import checkpoints, loop
 
         if args.log_dir is not None:
             loop.check_log_dir(args.log_dir, "--log-dir")
+        folder = checkpoints.checkpoint_dir(args.out)
+        if args.resume and not (folder / checkpoints.POINTER).is_file():
+            print(  # not a mistake (a first run may pass it too), but said
+                f"--resume: no checkpoint of an interrupted run in {str(folder)!r} "
+                "(a finished run leaves none), so training starts at epoch 1",
+                file=sys.stderr,
+                flush=True,
+            )
         result = loop.train(
             arch=args.arch,
             recipe=args.recipe,

@@ -61,7 +61,8 @@ class TrainResult:
         model: the trained ``keras.Model`` (raw digits -> logits).
         history: one :class:`~cnnlib.training.EpochLog` per epoch, resumed epochs
             included (training cost, validation cost and accuracy).
-        test_accuracy: accuracy on the test digits, scored once, after the last epoch.
+        test_accuracy: accuracy on the test digits, scored once, after the last epoch
+            (NaN with ``score_test=False``).
         data_name: which data it trained on (``MnistData.name``).
         setup: device, precision and strategy used, in words.
         images_per_second: training throughput of the epochs run in this call
@@ -178,6 +179,7 @@ def train(
     init: Optional[str] = None,
     printer: Callable[[str], None] = print,
     validation_split: float = 0.1,
+    score_test: bool = True,
 ) -> TrainResult:
     """Train ``arch`` with ``recipe``; monitor on validation digits; score the test
     digits once.
@@ -205,11 +207,15 @@ def train(
         printer: where the lines go.
         validation_split: fraction ``0 <= f < 1`` of the training digits held out
             to monitor each epoch; 0: no validation.
+        score_test: score the test digits after the last epoch; False leaves
+            ``test_accuracy`` NaN, for a caller that scores them itself, once,
+            after every choice is made (the training-recipes chapter).
 
     Returns:
         :class:`TrainResult`. Printed (``verbose`` > 0): one line per epoch,
-        ``Epoch: N cost = 0.123  validation accuracy: 0.975``, then
-        ``Test accuracy: 0.987 (500 test digits, scored once after training)``.
+        ``Epoch: N cost = 0.123  validation accuracy: 0.975``, then (with
+        ``score_test``) ``Test accuracy: 0.987 (500 test digits, scored once after
+        training)``.
 
     Raises:
         ValueError, TypeError: a bad argument, named. TrainError: ``out`` or
@@ -333,17 +339,40 @@ def train(
             verbose=0,
             callbacks=callbacks,
         )
+    test_accuracy = (
+        inference.accuracy(model, mnist.x_test, mnist.y_test)  # once, at the end,
+        if score_test  # before saving: the file records it
+        else float("nan")
+    )
     if target is not None:
+        facts = {
+            "data": mnist.name,
+            "data_source": mnist.source,
+            "train_digits": len(x_fit),
+            "validation_digits": len(x_val),
+            "test_digits": len(mnist.x_test),
+            "recipe": recipe.name,
+            "recipe_settings": {
+                **recipe.settings(),
+                **{k: config[k] for k in ("arch", "epochs", "batch_size", "lr")},
+                "init": init or recipe.init,
+            },
+            "arch": arch,
+            "seed": seed,
+            "precision": precision,
+            "epochs": epochs,
+            "validation_accuracy": logger.history[-1].val_accuracy,
+            "test_accuracy": test_accuracy,
+        }
         # The saved file computes in float32: a mixed_bfloat16 file cannot run on a CPU
         # without bfloat16 kernels, and LiteRT/TF.js converters refuse it. Same weights.
         checkpoints.save_atomic(
-            networks.float32_copy(model, keep_optimizer=True), target
+            networks.float32_copy(model, keep_optimizer=True),
+            target,
+            facts=facts,
         )
         manager.remove()
-    test_accuracy = inference.accuracy(
-        model, mnist.x_test, mnist.y_test
-    )  # once, at the end
-    if verbose:
+    if verbose and score_test:
         printer(
             f"Test accuracy: {test_accuracy:.3f} ({len(mnist.x_test):,} test digits, "
             "scored once after training)"

@@ -1,7 +1,7 @@
-"""Training once, reusing it after: the cached runs behind chapters 7-9 and the web
+"""Training once, reusing it after: the cached runs behind chapters 8-10 and the web
 page.
 
-Chapters 7, 8 and 9 and the web page's draw-a-digit box all use the same small
+Chapters 8, 9 and 10 and the web page's draw-a-digit box all use the same small
 network (:data:`REFERENCE_SETTINGS`). :func:`cached_train` trains it the first
 time and stores the trained model and its :class:`TrainResult` under a key made
 of everything that decides the result: the settings, the recipe, a hash of the
@@ -151,7 +151,7 @@ def reference_network(
     printer: Callable[[str], None] = print,
     cache_dir: Optional[files.PathLike] = None,
 ) -> loop.TrainResult:
-    """The reference small network of chapters 7-9 and the web page
+    """The reference small network of chapters 8-10 and the web page
     (:data:`REFERENCE_SETTINGS`, on the offline sample), from the cache when an earlier
     call trained it."""
     settings = dict(REFERENCE_SETTINGS, seed=seed)

@@ -122,6 +122,17 @@ def test_writable_path_accepts_a_new_file_in_a_folder_that_exists(
     assert cli.writable_path(str(tmp_path / "any.name")) == str(tmp_path / "any.name")
 
 
+def test_writable_path_refuses_a_folder(tmp_path):
+    (tmp_path / "m.keras").mkdir()
+    for target in (tmp_path / "m.keras", tmp_path):
+        with pytest.raises(argparse.ArgumentTypeError) as info:
+            cli.writable_path(str(target), ".keras")
+        assert str(info.value) == (
+            f"cannot write {str(target)!r}: {str(target)!r} is a folder, expected a "
+            ".keras file"
+        )
+
+
 def test_writable_path_refuses_the_wrong_suffix(tmp_path):
     with pytest.raises(
         argparse.ArgumentTypeError,
@@ -429,6 +440,51 @@ def test_a_missing_model_is_a_usage_mistake_in_every_subcommand(argv, tmp_path):
         (["export", "{model}", "{tmp}", "--format", "tflite"], "is a folder, expected"),
         (["web-weights", "{model}"], "argument outdir: cannot write into '{tmp}/m.k"),
         (["web-weights", "{tmp}/no/w"], "folder '{tmp}/no' does not exist"),
+        (
+            ["export", "{model}", "{tmp}/d.tflite"],
+            "argument out: '{tmp}/d.tflite' ends in .tflite, but --format saved_model "
+            "writes a folder; pass --format tflite (or tflite-int8)",
+        ),
+        (
+            ["export", "{model}", "{tmp}/d.txt", "--format", "tflite"],
+            "argument out: expected a .tflite file name, got '{tmp}/d.txt'",
+        ),
+        (
+            ["export", "{model}", "{tmp}/d.tflite", "--format", "tflite"]
+            + ["--version", "3"],
+            "argument --version: only --format saved_model has versions, got 3 with "
+            "--format tflite",
+        ),
+        (
+            ["export", "{model}", "{tmp}/d.tflite", "--format", "tflite"]
+            + ["--representative", "100"],
+            "argument --representative: only --format tflite-int8 is calibrated, got "
+            "100 with --format tflite",
+        ),
+        (
+            ["export", "{model}", "{tmp}/digits", "--data", "sample"],
+            "argument --data: only --format tflite-int8 is calibrated, got 'sample' "
+            "with --format saved_model",
+        ),
+        (
+            ["train", "--out", "{tmp}/t.keras", "--seed", "4294967296"],
+            "argument --seed: expected a whole number 0..4294967295, got '4294967296'",
+        ),
+        (
+            ["train", "--out", "{model}/t.keras"],
+            "argument --out: cannot write '{tmp}/m.keras/t.keras': '{tmp}/m.keras' is "
+            "a file, not a folder",
+        ),
+        (
+            ["serve", "{model}", "--max-bytes", "0"],
+            "argument --max-bytes: expected a whole number of bytes >= 1, got '0'",
+        ),
+        (
+            ["export", "{model}", "{tmp}/d.tflite", "--format", "tflite-int8"]
+            + ["--data", "sample", "--representative", "4501"],
+            "cnnlib export: error: --representative must be 1..4500 (--data sample "
+            "gave 4,500 training digits), got 4501",
+        ),
     ],
 )
 def test_usage_mistakes_exit_2_before_tensorflow_loads(argv, needle, tmp_path):

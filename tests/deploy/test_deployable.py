@@ -134,3 +134,28 @@ def test_a_real_export_prints_nothing(tmp_path, capsys):
     assert (tmp_path / "sm" / "saved_model.pb").exists()
     assert (tmp_path / "m.tflite").stat().st_size > 0
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("module", ["deployable", "saved_model", "litert"])
+def test_every_public_name_is_in_the_deploy_api(module):
+    """One home per name: what a deploy module defines for others (``SIGNATURE``,
+    ``read_card``, ``card_path``, ...) is read as ``cnnlib.deploy.NAME``."""
+    import importlib
+    import inspect
+
+    mod = importlib.import_module(f"cnnlib.deploy.{module}")
+    public = [
+        name
+        for name, obj in vars(mod).items()
+        if not name.startswith("_")
+        and (
+            name.isupper()
+            or (
+                (inspect.isfunction(obj) or inspect.isclass(obj))
+                and obj.__module__ == mod.__name__
+            )
+        )
+    ]
+    assert public
+    assert [name for name in public if name not in deploy.__all__] == []
+    assert all(getattr(deploy, name) is getattr(mod, name) for name in public)

@@ -16,7 +16,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import cnnlib
 from cnnlib import cli, digits, models
+from cnnlib.core.tf import keras, tf
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -135,3 +137,168 @@ def test_a_file_that_is_not_a_model_exits_1_in_one_line(tmp_path, capsys):
     assert err == (
         f"error: {fake}: not a .keras model file (expected a .keras zip archive)\n"
     )
+
+
+# --------------------------------------------------------------------------
+# cnnlib predict --about MODEL: what the model says it is
+# --------------------------------------------------------------------------
+NO_TF = """
+import sys
+for blocked in ("tensorflow", "keras"):
+    sys.modules[blocked] = None  # importing either now raises ImportError
+from cnnlib.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_mnist, tmp_path_factory):
+    """A 1-epoch run of cnnlib.train on a tiny sample, saved and exported both ways:
+    ``(TrainResult, data, {"keras": file, "saved_model": folder, "tflite": file})``.
+    """
+    from cnnlib import training
+
+    folder = tmp_path_factory.mktemp("trained")
+    data = tiny_mnist(20, 5)
+    result = training.train(
+        arch="small", epochs=1, data=data, out=folder / "t.keras", seed=5, verbose=0
+    )
+    keras_file = str(folder / "t.keras")
+    assert cli.main(["export", keras_file, str(folder / "digits")]) == 0
+    tflite = str(folder / "t.tflite")
+    assert cli.main(["export", keras_file, tflite, "--format", "tflite"]) == 0
+    paths = {"keras": keras_file, "saved_model": str(folder / "digits" / "1")}
+    return result, data, dict(paths, tflite=tflite)
+
+
+def about(path, capsys) -> list[str]:
+    capsys.readouterr()
+    assert cli.main(["predict", "--about", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    return out.splitlines()
+
+
+@pytest.mark.parametrize("form", ["keras", "saved_model", "tflite"])
+def test_about_prints_what_a_trained_model_says_one_fact_a_line(form, trained, capsys):
+    result, data, paths = trained
+    lines = about(paths[form], capsys)
+    kind = {"keras": ".keras file", "saved_model": "SavedModel folder"}
+    assert lines[0] == f"model: {paths[form]} (a {kind.get(form, 'LiteRT file')})"
+    facts = dict(line.split(": ", 1) for line in lines)
+    assert facts["labels"] == "0 1 2 3 4 5 6 7 8 9"
+    assert facts["input"].startswith("digits float32 (N, 28, 28")
+    out = "logits" if form == "keras" else "probabilities"
+    assert facts["output"].startswith(f"{out} float32 (N, 10): ")
+    assert facts["training data"] == data.name
+    validation = result.n_validation
+    assert (facts["training digits"], facts["validation digits"]) == (
+        str(len(data.x_train) - validation),
+        str(validation),
+    )
+    assert facts["test digits"] == str(len(data.x_test))
+    assert (facts["recipe"], facts["arch"], facts["seed"]) == ("article", "small", "5")
+    assert float(facts["test accuracy"]) == pytest.approx(
+        result.test_accuracy, abs=1e-4
+    )
+    assert float(facts["validation accuracy"]) == pytest.approx(
+        result.val_accuracy, abs=1e-4
+    )
+    assert facts["trained with"] == (
+        f"cnnlib {cnnlib.__version__}, tensorflow {tf.__version__}, "
+        f"keras {keras.__version__}"
+    )
+    assert ("exported with" in facts) == (form != "keras")
+    assert len(facts) == len(lines)  # one fact a line, no name twice
+
+
+@pytest.mark.slow
+def test_about_as_a_reader_runs_it_exits_0(trained):
+    done = cnnlib_predict("--about", trained[2]["keras"])
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "seed: 5" in done.stdout.splitlines()
+    assert "Traceback" not in done.stderr
+
+
+def test_about_a_model_without_facts_says_so(saved, tmp_path, capsys):
+    lines = about(saved, capsys)  # conftest's ridge model, saved by model.save
+    assert "training: no training facts recorded" in lines
+    assert f"saved by Keras: {keras.__version__}" in lines
+    assert not any(line.startswith(("seed", "test accuracy")) for line in lines)
+    bare = tmp_path / "bare.tflite"  # a LiteRT file whose card was not kept
+    bare.write_bytes(b"\x1c\x00\x00\x00TFL3" + bytes(32))
+    lines = about(bare, capsys)
+    assert lines[:2] == [
+        f"model: {bare} (a LiteRT file)",
+        f"card: none (no {tmp_path / 'bare.card.json'})",
+    ]
+    assert lines[-1] == "training: no training facts recorded"
+
+
+def test_about_a_file_that_is_not_a_model_exits_1_in_one_line(tmp_path, capsys):
+    fake = tmp_path / "notes.tflite"
+    fake.write_text("shopping list\n")
+    assert cli.main(["predict", "--about", str(fake)]) == 1
+    assert capsys.readouterr() == (
+        "",
+        f"error: {fake}: not a LiteRT (.tflite) model file\n",
+    )
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["--about", "{tmp}/none.keras"],
+            "argument model: no such file: '{tmp}/none.keras'",
+        ),
+        (
+            ["--about", "{tmp}"],
+            "argument model: '{tmp}' is a folder without saved_model.pb; expected "
+            "a SavedModel folder (such as models/digits/1)",
+        ),
+        (
+            ["--about", "{tmp}/notes.txt"],
+            "argument model: expected a .keras file, a .tflite file or a "
+            "SavedModel folder, got '{tmp}/notes.txt'",
+        ),
+        (
+            ["--about", "{tmp}/notes.txt", "x.png"],
+            "argument --about: takes only MODEL, got IMAGE 'x.png' too",
+        ),
+    ],
+)
+def test_about_mistakes_exit_2_in_one_line_before_tensorflow(args, message, tmp_path):
+    (tmp_path / "notes.txt").write_text("not a model\n")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            NO_TF,
+            "predict",
+            *(a.format(tmp=tmp_path) for a in args),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == "" and done.stderr.startswith("usage: cnnlib predict ")
+    last = done.stderr.strip().splitlines()[-1]
+    assert last == f"cnnlib predict: error: {message.format(tmp=tmp_path)}"
+    assert "Traceback" not in done.stderr
+
+
+def test_help_shows_about_with_its_default_and_an_example():
+    done = subprocess.run(
+        [sys.executable, "-c", NO_TF, "predict", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split())
+    assert "--about" in text and "(default: off, the pictures are predicted)" in text
+    assert "cnnlib predict --about small.keras" in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 
@@ -66,3 +68,26 @@ def test_model_load_error_is_a_cnnlib_error():
 
     assert issubclass(models.ModelLoadError, CnnlibError)
     assert issubclass(models.ModelLoadError, RuntimeError)
+
+
+def test_every_public_name_of_files_is_in_the_models_api():
+    """One home per name: what models.files defines for others is read as
+    ``cnnlib.models.NAME``, the same object."""
+    from cnnlib.models import files
+
+    public = [
+        name
+        for name, obj in vars(files).items()
+        if not name.startswith("_")
+        and (
+            name.isupper()
+            or (
+                (inspect.isfunction(obj) or inspect.isclass(obj))
+                and obj.__module__ == files.__name__
+            )
+        )
+    ]
+    assert {"saved_facts", "write_facts", "CARD_MEMBER", "card_lines"} <= set(public)
+    missing = [name for name in public if name not in models.__all__]
+    assert missing == []
+    assert all(getattr(models, name) is getattr(files, name) for name in public)

@@ -1,7 +1,7 @@
 """cnnlib.models.inside: feature maps, learned filters, the digits a filter likes best.
 
 Feature maps are checked against cnnlib.ops' hand-written convolution and pooling,
-so they are the numbers chapter 8 says they are, not just what Keras returns.
+so they are the numbers chapter 9 says they are, not just what Keras returns.
 """
 
 from __future__ import annotations

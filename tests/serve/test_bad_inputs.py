@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 import threading
@@ -87,3 +88,34 @@ def test_serve_http_httptools_not_installed_is_a_usage_mistake(tmp_path):
         done.stderr
     )
     assert done.stderr.count("error:") == 1
+
+
+@pytest.mark.parametrize(
+    "flag, value",
+    [
+        ("--port", "-1"),
+        ("--port", "65536"),
+        ("--port", "http"),
+        ("--max-bytes", "0"),
+        ("--max-bytes", "1e6"),
+        ("--read-timeout", "0"),
+        ("--read-timeout", "nan"),
+        ("--max-batch", "0"),
+        ("--http", "h3"),
+    ],
+)
+def test_serve_flags_are_refused_in_cli_words(flag, value, tmp_path, capsys):
+    """Each bad value of ``cnnlib serve``: exit 2, one line naming the flag (not
+    make_server's max_bytes=) and the value, before the model is read."""
+    from cnnlib.cli import main
+
+    model = tmp_path / "m.keras"
+    model.write_bytes(b"not read: the mistake is found first")
+    with pytest.raises(SystemExit) as stop:
+        main(["serve", str(model), flag, value])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0].startswith("usage: cnnlib serve")
+    assert err[-1].startswith(f"cnnlib serve: error: argument {flag}: ")
+    assert repr(value) in err[-1]
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", err[-1]), err[-1]  # no max_bytes

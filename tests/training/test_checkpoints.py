@@ -16,6 +16,7 @@ root), and a path through a file (``ENOTDIR``).
 
 from __future__ import annotations
 
+import datetime
 import errno
 import hashlib
 import json
@@ -34,8 +35,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import cnnlib
 from cnnlib import cli, data, models, training
-from cnnlib.core.tf import keras
+from cnnlib.core.tf import keras, tf
+from cnnlib.models import files as model_files
 from cnnlib.training.checkpoints import POINTER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -357,6 +360,64 @@ def test_check_writable_names_the_argument(tmp_path):
     with pytest.raises(training.TrainError, match="--out must be a .keras file"):
         training.check_writable(tmp_path / "m.h5", what="--out")
     assert training.checkpoint_dir(tmp_path / "m.keras") == tmp_path / "m.keras.ckpt"
+
+
+# --------------------------------------------------------------------------
+# What the saved model says it is (cnnlib.json inside the .keras archive)
+# --------------------------------------------------------------------------
+def test_saved_facts_travel_inside_a_file_keras_still_loads(tmp_path, small_model):
+    target = tmp_path / "m.keras"
+    facts = {
+        "seed": 3,
+        "validation_accuracy": float("nan"),
+        "test_accuracy": np.float32(0.5),
+        "recipe_settings": {"lr": np.float64(1e-3), "epochs": np.int64(2)},
+    }
+    training.save_atomic(small_model, target, facts=facts)
+    saved = model_files.saved_facts(target)
+    assert saved["seed"] == 3 and saved["test_accuracy"] == 0.5
+    assert saved["recipe_settings"] == {"lr": 1e-3, "epochs": 2}
+    assert saved["validation_accuracy"] is None  # NaN is not JSON
+    assert saved["versions"] == {
+        "cnnlib": cnnlib.__version__,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+    }
+    assert datetime.datetime.fromisoformat(saved["date"]).utcoffset().seconds == 0
+    loaded = keras.models.load_model(target)
+    for a, b in zip(loaded.get_weights(), small_model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert [p.name for p in tmp_path.iterdir()] == ["m.keras"]
+
+
+def test_facts_that_are_not_json_leave_no_file_behind(tmp_path, small_model):
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        training.save_atomic(small_model, tmp_path / "m.keras", facts={"x": object()})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_trained_file_records_its_run(tiny_mnist, tmp_path):
+    """``train(out=...)``: the file says what data, recipe, seed and precision made
+    it, the accuracies the run measured, and the versions; Keras loads it."""
+    out = tmp_path / "tiny.keras"
+    tiny = tiny_mnist(20, 5)
+    result = training.train(
+        arch="small", epochs=1, data=tiny, out=out, seed=2, verbose=0, lr=1e-3
+    )
+    facts = model_files.saved_facts(out)
+    assert facts["data"] == tiny.name and facts["data_source"] == "sample"
+    assert facts["train_digits"] + facts["validation_digits"] == len(tiny.x_train)
+    assert facts["validation_digits"] == result.n_validation > 0
+    assert facts["test_digits"] == len(tiny.x_test)
+    assert (facts["recipe"], facts["arch"], facts["seed"]) == ("article", "small", 2)
+    assert facts["epochs"] == facts["recipe_settings"]["epochs"] == 1
+    assert facts["recipe_settings"]["lr"] == 1e-3  # the run's, not the recipe's 1e-4
+    assert facts["precision"] == training.pick_precision("auto")
+    assert facts["test_accuracy"] == pytest.approx(result.test_accuracy, abs=1e-12)
+    assert facts["validation_accuracy"] == pytest.approx(result.val_accuracy, abs=1e-7)
+    assert facts["versions"]["cnnlib"] == cnnlib.__version__
+    assert keras.models.load_model(out).count_params() == result.model.count_params()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.keras"]
 
 
 # --------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import pytest
 
 from cnnlib import cli, training
 from cnnlib.core.tf import keras
+from cnnlib.training import cli as train_cli
 
 from .terminal import screen
 
@@ -128,7 +129,8 @@ def test_training_on_a_terminal_saves_the_model_and_keeps_epoch_lines_whole(tmp_
         (["--arch", "fastest"], "--arch: invalid choice: 'fastest'"),
         (["--data", "imagenet"], "--data: invalid choice: 'imagenet'"),
         (["--batch-size", "0"], "--batch-size: expected a whole number >= 1, got '0'"),
-        (["--seed", "-1"], "--seed: expected a whole number >= 0, got '-1'"),
+        (["--seed", "-1"], "--seed: expected a whole number 0..4294967295, got '-1'"),
+        (["--seed", str(2**32)], "--seed: expected a whole number 0..4294967295"),
         (
             ["--validation-split", "1"],
             "--validation-split: expected a fraction 0 <= f < 1",
@@ -158,6 +160,11 @@ def test_bad_values_exit_2_naming_the_flag(argv, message, capsys, tmp_path):
         ),
         ("{tmp}/m.h5", "expected a .keras file name, got '{tmp}/m.h5'"),
         (
+            "{tmp}/dir.keras",
+            "cannot write '{tmp}/dir.keras': '{tmp}/dir.keras' is a folder, expected "
+            "a .keras file",
+        ),
+        (
             "{tmp}/ro/m.keras",
             "cannot write '{tmp}/ro/m.keras': folder '{tmp}/ro' is not writable",
         ),
@@ -169,6 +176,7 @@ def test_an_out_that_cannot_be_written_exits_2_before_tensorflow_loads(
     (tmp_path / "file").write_text("x")
     (tmp_path / "ro").mkdir()
     (tmp_path / "ro").chmod(0o555)
+    (tmp_path / "dir.keras").mkdir()
     code = textwrap.dedent("""
         import sys
         from cnnlib import cli
@@ -251,9 +259,41 @@ def test_a_batch_larger_than_the_training_digits_exits_2_before_tensorflow(tmp_p
     assert not out.exists() and not training.checkpoint_dir(out).exists()
 
 
-def test_training_count_is_what_split_validation_keeps(mnist):
-    from cnnlib.training import cli as train_cli
+def test_the_data_line_and_errors_speak_of_data_not_source(tmp_path, capsys):
+    """The command line has --data, not load_mnist's source=: the Data line says
+    '--data sample' (seen here on a batch refused once the digits are read)."""
+    argv = ["train", "--out", str(tmp_path / "m.keras"), "--data", "sample"]
+    assert cli.main([*argv, "--batch-size", "100000"]) == 2
+    out, err = capsys.readouterr()
+    assert out.endswith("Why: --data sample was asked for.\n") and "source=" not in out
+    assert err.startswith("cnnlib train: error: argument --batch-size: 100000 ")
 
+
+def test_resume_without_a_checkpoint_says_it_starts_afresh(
+    tmp_path, capsys, monkeypatch
+):
+    """--resume with an --out that has no checkpoint (a typo, or a finished run)
+    trains from epoch 1, and says so first (it used to be silent)."""
+    from cnnlib.training import loop
+
+    def stop(**kwargs):
+        raise training.TrainError(f"stopped before training, resume={kwargs['resume']}")
+
+    monkeypatch.setattr(loop, "train", stop)
+    out = tmp_path / "m.keras"
+    argv = ["train", "--out", str(out), "--data", "sample", "--resume"]
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"--resume: no checkpoint of an interrupted run in '{out}.ckpt' (a finished "
+        "run leaves none), so training starts at epoch 1",
+        "error: stopped before training, resume=True",
+    ]
+    assert cli.main(argv[:-1]) == 1  # without --resume: nothing to say
+    assert capsys.readouterr().err == "error: stopped before training, resume=False\n"
+
+
+def test_training_count_is_what_split_validation_keeps(mnist):
     for fraction in (0.0, 0.1, 0.37):
         x_fit = training.split_validation(
             mnist.x_train, mnist.y_train, fraction, seed=4
@@ -269,7 +309,11 @@ def test_a_failure_while_running_exits_1_in_one_line(tmp_path):
     done = run_probe(argv, CNNLIB_MNIST_DIR=str(empty))
     assert done.stdout.strip().splitlines()[-1] == "EXIT 1 False", done.stderr
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and str(empty) in lines[0]
+    assert len(lines) == 1 and lines[0].startswith("error: --data mnist: "), lines
+    assert str(empty) in lines[0]
+    assert lines[0].endswith(
+        "; pass --data sample to use the offline 5,000-digit sample"
+    )
     assert not (tmp_path / "m.keras").exists()
 
 

@@ -216,3 +216,22 @@ def test_bad_arguments_are_named(kwargs, error, match, monkeypatch):
     monkeypatch.setattr(loop, "_load_data", lambda *a, **k: pytest.fail("loaded data"))
     with pytest.raises(error, match=match):
         training.train(**{"arch": "small", **kwargs})
+
+
+def test_score_test_false_leaves_the_test_digits_unscored(tiny, monkeypatch):
+    scored: list[int] = []
+    real = loop.inference.accuracy
+    monkeypatch.setattr(
+        loop.inference,
+        "accuracy",
+        lambda model, x, y, **kw: scored.append(len(x)) or real(model, x, y, **kw),
+    )
+    lines: list[str] = []
+    settings = {**SETTINGS, "epochs": 1}
+    result = training.train(
+        **settings, data=tiny, verbose=2, printer=lines.append, score_test=False
+    )
+    assert np.isnan(result.test_accuracy)
+    assert len(tiny.x_test) not in scored
+    assert [h.epoch for h in result.history] == [1]
+    assert not any("test" in line.lower() for line in lines)

@@ -41,7 +41,7 @@ def test_the_article_recipe_holds_the_articles_defaults():
 
 
 def test_improved_settings_are_one_flat_dict():
-    """What chapter 6 prints: every setting of the improved recipe, flat."""
+    """What chapter 7 prints: every setting of the improved recipe, flat."""
     assert training.IMPROVED.settings() == {
         "name": "improved",
         "arch": "large",

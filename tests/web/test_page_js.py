@@ -173,3 +173,52 @@ def test_weights_document_round_trips_and_refuses_other_files(tmp_path):
         ValueError, match=r"layer 'conv1' has a kernel of shape \(5, 5, 1, 32\)"
     ):
         deploy.weights_document(build_model("large"))
+
+
+def test_draw_box_words_its_answer():
+    """'an 8' / 'a 7'; 'Not sure' when the top probability is low or the pad is
+    nearly empty; always that the network picks one of the ten digits."""
+    said = run_js(
+        "return input.map(a => book.describe(a[0], a[1], a[2]));",
+        [[8, 0.9, 0.1], [7, 0.9, 0.1], [4, 0.87, 0.005], [1, 0.3, 0.1]],
+    )
+    eight, seven, dash, unsure = said
+    assert eight["sure"] and "reads an 8 (90.0%)" in eight["text"]
+    assert seven["sure"] and "reads a 7 (90.0%)" in seven["text"]
+    assert not dash["sure"] and dash["text"].startswith("Not sure")
+    assert "very little ink" in dash["text"] and "a 4 (87.0%)" in dash["text"]
+    assert not unsure["sure"] and unsure["text"].startswith("Not sure")
+    assert all("one of the ten digits" in s["text"] for s in said)
+
+
+def test_filter_messages_count_in_the_singular_and_plural():
+    got = run_js(
+        "return input.map(t => { try { book.parseKernel(t); return null; }"
+        " catch (e) { return e.message; } });",
+        ["1 2\n3", "1\n2 3"],
+    )
+    assert got == [
+        "row 2 has 1 number, row 1 has 2",
+        "row 2 has 2 numbers, row 1 has 1",
+    ]
+
+
+def test_png_dpi_reads_what_matplotlib_records():
+    """fitAnimation() keeps an animation's text >= 11 px from the dpi its PNG
+    frames record; pngDpi() must read the dpi Pillow/matplotlib write."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    uris = []
+    for dpi in (72, 90, 100):
+        buf = io.BytesIO()
+        Image.new("RGB", (8, 8)).save(buf, format="PNG", dpi=(dpi, dpi))
+        uris.append(
+            "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+        )
+    uris.append("data:image/jpeg;base64,AAAA")
+    got = run_js("return input.map(u => book.pngDpi(u));", uris)
+    assert got[3] is None
+    np.testing.assert_allclose(got[:3], [72, 90, 100], atol=0.05)

@@ -88,6 +88,9 @@ PREP = [
     str(WEBMODEL),
 ]  # as the README runs it
 MIN_TEXT_PX = 11.0
+# A phone, as issue 22 tried the book: 390x844 CSS pixels with touch.
+PHONE_WIDTH, PHONE_HEIGHT = 390, 844
+MIN_TAP_PX = 24.0  # WCAG 2.5.8's smallest target
 MIN_FIGURE_SCALE = 0.8
 ARTIFACTS = ROOT / "test-artifacts" / "site"
 
@@ -235,8 +238,9 @@ def base_url(build):
         server.server_close()
 
 
-@pytest.fixture(scope="module")
-def driver(chromium, tmp_path_factory):
+def _chrome(chromium, profile: Path, phone: bool = False):
+    """Headless Chromium: a 1280x1000 window, or (``phone``) Chromium's mobile
+    emulation of a PHONE_WIDTH x PHONE_HEIGHT touch screen."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -255,9 +259,14 @@ def driver(chromium, tmp_path_factory):
         "--disable-quic",
         "--disable-default-apps",
         "--window-size=1280,1000",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+        f"--user-data-dir={profile}",
     ):
         options.add_argument(arg)
+    if phone:
+        metrics = {"width": PHONE_WIDTH, "height": PHONE_HEIGHT, "pixelRatio": 1.0}
+        options.add_experimental_option(
+            "mobileEmulation", {"deviceMetrics": {**metrics, "touch": True}}
+        )
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SE_OFFLINE", "true")  # Selenium Manager must never download anything
@@ -265,6 +274,12 @@ def driver(chromium, tmp_path_factory):
             service=Service(executable_path=chromedriver), options=options
         )
     drv.set_page_load_timeout(60)
+    return drv
+
+
+@pytest.fixture(scope="module")
+def driver(chromium, tmp_path_factory):
+    drv = _chrome(chromium, tmp_path_factory.mktemp("chromium-profile"))
     if ARTIFACTS.exists():
         shutil.rmtree(ARTIFACTS)
     ARTIFACTS.mkdir(parents=True)
@@ -500,8 +515,9 @@ return Array.from(document.querySelectorAll('.cell_output img')).map(i => {
 """
 
 
-def _check_text_sizes(drv) -> list[str]:
-    """Smallest animation text >= 11 px as shown; figures not shrunk below 80 %.
+def _check_text_sizes(drv, window: str = "1280 px", figures: bool = True) -> list[str]:
+    """Smallest animation text >= 11 px as shown; figures not shrunk below 80 %
+    (unless not ``figures``). ``window`` names the window in messages.
 
     An animation frame's text is never below ``LABEL_PT`` points
     (tests/figures/test_sizing.py checks every frame as it is written), so
@@ -536,11 +552,11 @@ def _check_text_sizes(drv) -> list[str]:
             px = natural_px * scale
             if px < MIN_TEXT_PX:
                 problems.append(
-                    f"animation {anim_no}: smallest text {px:.1f} px at 1280 px "
+                    f"animation {anim_no}: smallest text {px:.1f} px at {window} "
                     f"({natural_px:.1f} px in a {img['natural']} px frame shown "
                     f"{img['shown']:.0f} px wide); needs >= {MIN_TEXT_PX:g}"
                 )
-        elif scale < MIN_FIGURE_SCALE:
+        elif figures and scale < MIN_FIGURE_SCALE:
             problems.append(
                 f"a figure {img['natural']} px wide is shrunk to {img['shown']:.0f} px "
                 f"({scale:.0%}); its text falls below {MIN_TEXT_PX:g} px: draw it "
@@ -712,6 +728,122 @@ def test_page_in_the_browser(page, driver, base_url, build):
 
     _save_screenshot(driver, page.doc.replace("/", "__"))
     assert not problems, f"{url}:\n  " + "\n  ".join(problems)
+
+
+# --------------------------------------------------------------------------
+# on a phone: 390x844, touch (issue 22)
+# --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def phone(chromium, tmp_path_factory):
+    drv = _chrome(chromium, tmp_path_factory.mktemp("chromium-phone"), phone=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    try:
+        yield drv
+    finally:
+        drv.quit()
+
+
+# What sticks out: the page's width, and each widget or animation whose content
+# is wider than its box (clipped or scrolled inside it). A .cnn-pan or
+# .cnn-anim-frame box pans its content on purpose (a 28x28 grid of 24 px tap
+# targets; an animation frame kept wide enough for 11 px text), so only the
+# box itself must fit the column.
+_PHONE_WIDTHS_JS = """
+const doc = document.documentElement, out = {page: doc.scrollWidth, inside: []};
+const boxes = document.querySelectorAll(
+  '.cnn-widget, .cnn-widget *, div.animation, div.animation *');
+for (const b of boxes) {
+  if (b.closest('.cnn-pan, .cnn-anim-frame') && !b.matches('.cnn-pan, .cnn-anim-frame'))
+    continue;
+  const r = b.getBoundingClientRect();
+  if (!r.width) continue;
+  const pans = b.matches('.cnn-pan, .cnn-anim-frame');
+  const wide = pans ? 0 : b.scrollWidth - b.clientWidth;
+  if (wide > 1 || r.right > doc.clientWidth + 0.5)
+    out.inside.push(`${b.tagName.toLowerCase()}.${b.className}: `
+      + `${Math.round(r.width)} px wide, ending at ${Math.round(r.right)} px, `
+      + `content ${b.scrollWidth} px`);
+}
+return out;
+"""
+
+_TAP_TARGETS_JS = """
+return Array.from(document.querySelectorAll(
+    'div.animation button, div.animation input, .cnn-conv-explorer button.cnn-cell'))
+  .map(b => [b.getAttribute('aria-label') || b.title || b.type || b.tagName,
+             b.getBoundingClientRect().width, b.getBoundingClientRect().height])
+  .filter(t => t[1] > 0 && Math.min(t[1], t[2]) < arguments[0]);
+"""
+
+
+def _explorer_settings(box, settings) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    for name, value in settings:
+        Select(
+            box.find_element(By.CSS_SELECTOR, f"select[name='{name}']")
+        ).select_by_value(value)
+
+
+def _open_phone(phone, base_url: str, page: Page) -> None:
+    phone.get(f"{base_url}/{page.doc}.html")
+    assert _wait_for(
+        lambda: phone.execute_script("return document.readyState") == "complete", 20
+    )
+    assert phone.execute_script("return matchMedia('(pointer: coarse)').matches;"), (
+        "the phone emulation has no touch screen"
+    )
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.doc.rsplit("/", 1)[-1] for p in PAGES])
+def test_page_is_no_wider_than_a_phone(page, phone, base_url):
+    """At 390x844 with touch nothing scrolls sideways: the page is at most 390 px
+    wide (the device's width: Chromium widens innerWidth to the content, so it
+    cannot be the measure), and no widget or animation hides part of itself.
+    Chapter 2's explorer is measured at its widest: the 28x28 digit, SAME padding."""
+    from selenium.webdriver.common.by import By
+
+    _open_phone(phone, base_url, page)
+    for box in phone.find_elements(By.CSS_SELECTOR, ".cnn-conv-explorer"):
+        _explorer_settings(box, [("input", "digit"), ("padding", "SAME")])
+    got = phone.execute_script(_PHONE_WIDTHS_JS)
+    problems = list(got["inside"])
+    if got["page"] > PHONE_WIDTH:
+        problems.insert(
+            0, f"the page is {got['page']} px wide on a {PHONE_WIDTH} px phone"
+        )
+    _save_screenshot(phone, "phone__" + page.doc.replace("/", "__"))
+    if len(problems) > 12:
+        problems[12:] = [f"... and {len(problems) - 12} more"]
+    assert not problems, f"{page.doc}:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.doc.rsplit("/", 1)[-1] for p in PAGES])
+def test_phone_tap_targets_and_text(page, phone, base_url):
+    """On the phone every animation button and explorer output cell is at least
+    24x24 px, and the text of animations and the explorer at least 11 px."""
+    from selenium.webdriver.common.by import By
+
+    _open_phone(phone, base_url, page)
+    explorers = phone.find_elements(By.CSS_SELECTOR, ".cnn-conv-explorer")
+    settings = [[], [("input", "digit"), ("padding", "SAME")], [("stride", "2")]]
+    problems = []
+    for step in settings if explorers else [[]]:
+        for box in explorers:
+            _explorer_settings(box, step)
+            smallest = phone.execute_script(_SMALLEST_TEXT_JS, box)
+            if smallest < MIN_TEXT_PX:
+                problems.append(f"explorer {step}: smallest text {smallest} px")
+        small = phone.execute_script(_TAP_TARGETS_JS, MIN_TAP_PX)
+        problems += [
+            f"{label} is a {w:.0f}x{h:.0f} px tap target {step or ''}"
+            for label, w, h in small[:6]
+        ]
+    problems += _check_text_sizes(
+        phone, window=f"{PHONE_WIDTH} px (phone)", figures=False
+    )
+    assert not problems, f"{page.doc}:\n  " + "\n  ".join(problems)
 
 
 # --------------------------------------------------------------------------
@@ -1050,3 +1182,154 @@ def test_draw_box_reads_a_digit_opened_from_a_file(driver, build):
     probs = np.array(json.loads(box.get_attribute("data-probabilities")))
     assert probs.shape == (10,) and abs(probs.sum() - 1) < 1e-6
     assert "one of the ten digits" in box.text
+
+
+def _selected(box) -> tuple[int, int]:
+    from selenium.webdriver.common.by import By
+
+    text = box.find_element(By.CSS_SELECTOR, ".cnn-sum").text
+    i, j = re.match(r"out\[(\d+),(\d+)\]", text).groups()
+    return int(i), int(j)
+
+
+def test_explorer_selection_follows_a_stride_change(driver, base_url):
+    """The selected output cell keeps its window on the same part of the input
+    when the stride or the padding changes (issue 22: it fell on blank
+    background); the colour legend names red positive and blue negative."""
+    from selenium.webdriver.common.by import By
+
+    page = _page_with("cnn-conv-explorer")
+    _open(
+        driver,
+        base_url,
+        page,
+        "return !!document.querySelector('.cnn-conv-explorer .cnn-cell');",
+    )
+    box = driver.find_element(By.CSS_SELECTOR, ".cnn-conv-explorer")
+    legend = box.find_element(By.CSS_SELECTOR, ".cnn-legend").text
+    assert "positive" in legend and "negative" in legend, legend
+    swatches = [
+        s.value_of_css_property("background-color")
+        for s in box.find_elements(By.CSS_SELECTOR, ".cnn-legend .cnn-swatch")
+    ]
+    assert swatches[:2] == ["rgba(214, 39, 40, 1)", "rgba(31, 119, 180, 1)"], swatches
+    _explorer_settings(box, [("input", "digit"), ("filter", "vertical")])
+    window = "return Array.from(document.querySelectorAll('.cnn-in-window'))" + (
+        ".map(c => Number(c.dataset.value || 0));"
+    )
+    for settings in (
+        [("stride", "2")],
+        [("stride", "3")],
+        [("padding", "SAME")],
+        [("stride", "1")],
+    ):
+        before = _selected(box)
+        stride_before = int(box.find_element(By.NAME, "stride").get_attribute("value"))
+        _explorer_settings(box, settings)
+        after = _selected(box)
+        stride = int(box.find_element(By.NAME, "stride").get_attribute("value"))
+        ink = driver.execute_script(window)
+        assert max(ink) > 0, f"after {settings} the window {after} holds no ink"
+        for b, a in zip(before, after):  # same place on the input, within a stride
+            assert abs(a * stride - b * stride_before) <= max(stride, 1) + 1, (
+                settings,
+                before,
+                after,
+            )
+
+
+def test_one_search_box_and_a_favicon_at_1280_px(driver, base_url):
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{base_url}/{PAGES[1].doc}.html")
+
+    def searches() -> list:  # the theme shows its search fields by script (pst-js-only)
+        return [
+            e
+            for e in driver.find_elements(
+                By.CSS_SELECTOR, ".search-button-field, .search-button, form.bd-search"
+            )
+            if e.is_displayed()
+        ]
+
+    _wait_for(
+        lambda: (
+            driver.execute_script("return document.readyState") == "complete"
+            and searches()
+        ),
+        10,
+    )
+    shown = searches()
+    assert len(shown) == 1, [e.get_attribute("outerHTML")[:120] for e in shown]
+    icons = driver.find_elements(By.CSS_SELECTOR, "link[rel~='icon']")
+    assert icons, "no <link rel=icon>"
+    status, body = _fetch(icons[0].get_attribute("href"))
+    assert status == 200 and b"<svg" in body, (icons[0].get_attribute("href"), status)
+
+
+def test_draw_box_dark_mode_and_a_tap(driver, base_url):
+    """In dark mode an empty bar track looks empty (not a light full bar); one
+    tap on the pad gives 'Not sure', never a confident digit."""
+    from selenium.webdriver.common.by import By
+
+    page = _page_with("cnn-draw-digit")
+    _open(
+        driver,
+        base_url,
+        page,
+        "const m = document.querySelector('.cnn-draw-digit');"
+        " return !!(m && m.dataset.ready);",
+    )
+    driver.execute_script("document.documentElement.dataset.theme = 'dark';")
+    box = driver.find_element(By.CSS_SELECTOR, ".cnn-draw-digit")
+    track = box.find_element(By.CSS_SELECTOR, ".cnn-bar-track")
+    colour = driver.execute_script(
+        "const c = getComputedStyle(arguments[0]).backgroundColor;"
+        "return c.match(/[\\d.]+/g).map(Number);",
+        track,
+    )
+    alpha = colour[3] if len(colour) > 3 else 1.0
+    assert alpha == 0 or max(colour[:3]) < 80, f"dark-mode empty track is {colour}"
+    canvas = box.find_element(By.CSS_SELECTOR, "canvas.cnn-pad-canvas")
+    _stroke(driver, canvas, [(0.5, 0.5)])  # a tap
+    assert _wait_for(lambda: box.get_attribute("data-prediction") is not None, 5)
+    answer = box.find_element(By.CSS_SELECTOR, ".cnn-answer").text
+    assert box.get_attribute("data-sure") == "0" and answer.startswith("Not sure"), (
+        answer
+    )
+    assert "one of the ten digits" in answer
+
+
+def test_page_js_finds_its_widgets_by_class_not_by_page_name(driver, base_url, build):
+    """cnn-book.js decorates what a page holds (.cnn-conv-explorer,
+    .cnn-draw-digit, div.animation), wherever it is: chapters get renumbered.
+    The script names no page of _toc.yml, and a chapter saved under another
+    name still gets its widgets."""
+    from selenium.webdriver.common.by import By
+
+    script = (ROOT / "_static" / "cnn-book.js").read_text()
+    named = [p.doc for p in PAGES if p.doc.rsplit("/", 1)[-1] in script]
+    assert not named, f"_static/cnn-book.js names the pages {named}"
+    for marker, ready in (
+        ("cnn-conv-explorer", ".cnn-conv-explorer button.cnn-cell"),
+        ("cnn-draw-digit", ".cnn-draw-digit canvas.cnn-pad-canvas"),
+    ):
+        page = _page_with(marker)
+        html_file = build.html / f"{page.doc}.html"
+        renamed = html_file.with_name(
+            f"renamed_{marker}.html"
+        )  # one URL each: no cache
+        shutil.copyfile(html_file, renamed)
+        try:
+            driver.get(f"{base_url}/{page.doc.rsplit('/', 1)[0]}/{renamed.name}")
+            assert _wait_for(
+                lambda ready=ready: bool(driver.find_elements(By.CSS_SELECTOR, ready)),
+                10,
+            ), f"{page.doc} saved as {renamed.name}: no {ready}"
+            animations = driver.find_elements(By.CSS_SELECTOR, "div.animation")
+            fitted = driver.find_elements(
+                By.CSS_SELECTOR, "div.animation .cnn-anim-frame"
+            )
+            assert len(fitted) == len(animations)
+        finally:
+            renamed.unlink()
