@@ -1,4 +1,4 @@
-/* Chapter 7's training panel: train article 000's small network in the
+/* Chapter 8's training panel: train article 000's small network in the
  * reader's browser with TensorFlow.js, then hand it to the draw-a-digit box.
  *
  * <div class="cnn-train-panel"></div> on a page that also loads

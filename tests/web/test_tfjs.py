@@ -1,4 +1,4 @@
-"""Chapter 7's training panel (``_static/train-panel.js``, TensorFlow.js) against
+"""Chapter 8's training panel (``_static/train-panel.js``, TensorFlow.js) against
 Keras.
 
 Under Node with npm's ``@tensorflow/tfjs`` (its pure-JavaScript CPU backend),
@@ -357,12 +357,6 @@ def test_the_panel_says_so_when_tensorflow_js_is_missing(book, browser, tmp_path
     assert "tf.min.js" in error and "npm run vendor" in error, error
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Jupyter Book 1 lists every _static/**/*.js in every page's <head> "
-    "(jupyter_book/config.py rglob), so TF.js loads on every page until the "
-    "build drops _static/vendor/ and _static/webmodel/ from other pages",
-)
 def test_tensorflow_js_loads_only_on_the_panels_page(book):
     panel = _panel_page(book)
     with_tfjs = [
