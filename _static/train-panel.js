@@ -26,9 +26,9 @@
   // As cnnlib.models.architectures.SPECS.
   var SPECS = {
     small: {filters: [6, 16], kernel: 5, hidden: 128, reluBeforePool: false,
-            label: "article 000's small network (6/16 filters, 128 hidden)"},
+            label: "small (6/16 filters, 128 hidden)"},
     large: {filters: [32, 64], kernel: 5, hidden: 1000, reluBeforePool: true,
-            label: "article 001's large network (32/64 filters, 1000 hidden; slow)"}
+            label: "large (32/64 filters, 1000 hidden; slow)"}
   };
   var LAYERS = ["conv1", "conv2", "dense1", "logits"];
   var PIXEL_SCALE = 1 / 255;  // cnnlib.data.mnist.PIXEL_SCALE
