@@ -2,6 +2,7 @@
 tests and benchmarks that walk every page (tests/test_site.py,
 tests/test_repo.py, bench/page_weight.py). Not a Sphinx extension; import it
 with ``_ext`` on ``sys.path``."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,10 +15,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def toc_docs(root: Path = ROOT) -> list[str]:
     """Every page named in ``root/_toc.yml`` (its ``root`` first, then each
-    ``file:`` in order, once), e.g. ``["chapters/intro", "chapters/01_what_is_a_cnn", ...]``."""
+    ``file:`` in order, once), e.g. ``["chapters/intro", ...]``."""
     toc = yaml.safe_load((Path(root) / "_toc.yml").read_text())
     if not isinstance(toc, dict) or "root" not in toc:
-        raise ValueError(f"{Path(root) / '_toc.yml'}: expected a mapping with a 'root' entry, got {toc!r}")
+        raise ValueError(
+            f"{Path(root) / '_toc.yml'}: expected a mapping with a 'root' entry, "
+            f"got {toc!r}"
+        )
     docs = [toc["root"]]
 
     def walk(node) -> None:

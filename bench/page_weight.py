@@ -7,7 +7,8 @@ or reads an existing build with ``--html _build/html``) and reports
   base64 images, ``to_jshtml`` animation frames, inline scripts;
 * ``inline data``: how much of that is ``data:`` URIs (images and frames);
 * ``images``: the page's own image files under ``_images/`` it links;
-* ``fetched``: files the page's script downloads (the draw-a-digit weights);
+* ``fetched``: files the page's script downloads (the draw-a-digit weights) and the
+  scripts only it loads (chapter 8's training panel: TensorFlow.js, the digits);
 * ``page total``: html + images + fetched, the page-specific download (goal < 2 MB);
 * ``gzip``: the same, gzip-compressed as a web server may send it;
 * ``anims/frames``: the ``to_jshtml`` animations on the page and their frames.
@@ -35,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "_ext"))
 from book_toc import toc_docs  # noqa: E402  (one _toc.yml parser for tests and benches)
+from page_only_js import PAGE_ONLY  # noqa: E402  (scripts only their own page loads)
 
 GOAL = 2_000_000  # bytes per page
 #: Files a page's script loads when the page holds the element (chapter 8's
@@ -91,6 +93,24 @@ def page_weight(html_dir: Path, doc: str) -> dict:
     for marker, rel in FETCHED.items():
         if f'class="{marker}"' in text and (html_dir / rel).exists():
             images[html_dir / rel] = (html_dir / rel).read_bytes()
+    # <script src> of files only this page loads (chapter 8's training panel:
+    # TensorFlow.js, the digits, the panel); a missing one (not vendored) is
+    # reported, not counted silently as 0.
+    for src in re.findall(r'<script[^>]+src="([^"]+)"', text):
+        target = (path.parent / urllib.parse.unquote(src.split("?")[0])).resolve()
+        rel = (
+            target.relative_to(html_dir.resolve()).as_posix()
+            if html_dir.resolve() in target.parents
+            else ""
+        )
+        if rel.startswith(PAGE_ONLY):
+            if target.exists():
+                images[target] = target.read_bytes()
+            else:
+                print(
+                    f"warning: {path.name} loads {rel}, which is missing",
+                    file=sys.stderr,
+                )
     fetched = sum(len(b) for p, b in images.items() if "_images" not in p.parts)
     image_bytes = sum(len(b) for b in images.values()) - fetched
     zipped = len(gzip.compress(raw)) + sum(

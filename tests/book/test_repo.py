@@ -76,6 +76,23 @@ def test_every_build_prepares_the_page_network_first():
     assert prep in (ROOT / "tests" / "web" / "test_site.py").read_text()
 
 
+def test_every_build_vendors_tensorflow_js_first():
+    """Chapter 8's training panel loads _static/vendor/tf.min.js, which only
+    `npm ci && npm run vendor` puts there (it is git-ignored)."""
+    vendor = "npm ci && npm run vendor && "
+    prep = "python -m cnnlib web-weights _static/webmodel"
+    builds = [c for c in _readme_commands() if "jupyter-book build ." in c]
+    ci = [
+        line
+        for line in (ROOT / ".ci" / "run").read_text().splitlines()
+        if "jupyter-book build ." in line
+    ]
+    assert builds and ci
+    for cmd in builds + ci:
+        assert vendor in cmd and cmd.index(vendor) < cmd.index(prep), cmd
+    assert "_static/vendor/" in (ROOT / ".gitignore").read_text().splitlines()
+
+
 def test_every_test_the_readme_names_exists():
     """The Troubleshooting table's last column points at real tests."""
     rows = [

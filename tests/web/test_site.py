@@ -80,6 +80,7 @@ from book_toc import source_of, toc_docs  # noqa: E402  (the one _toc.yml parser
 from .cases import conv_cases  # noqa: E402
 
 WEBMODEL = ROOT / "_static" / "webmodel"
+TF_JS = ROOT / "_static" / "vendor" / "tf.min.js"  # `npm run vendor` writes it
 PREP = [
     sys.executable,
     "-m",
@@ -191,11 +192,38 @@ def chromium() -> tuple[str, str]:
     return _chromium_paths()
 
 
+def _vendor_tensorflow_js() -> None:
+    """As the README does before building: ``npm ci && npm run vendor`` puts
+    TensorFlow.js in ``_static/vendor/`` for chapter 8's training panel (run
+    only when it is missing). Without npm: skipped locally, failed under CI."""
+    if TF_JS.exists():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        reason = (
+            f"npm not found and {TF_JS.relative_to(ROOT)} is missing; install "
+            "Node.js and npm (apt-get install nodejs npm), then run "
+            "`npm ci && npm run vendor`"
+        )
+        if _under_ci():
+            pytest.fail(f"CI is set but {reason}", pytrace=False)
+        pytest.skip(reason)
+    for step in (["ci"], ["run", "vendor"]):
+        proc = subprocess.run(
+            [npm, *step], capture_output=True, text=True, timeout=600, cwd=ROOT
+        )
+        assert proc.returncode == 0, (
+            f"npm {' '.join(step)} failed:\n{(proc.stdout + proc.stderr)[-4000:]}"
+        )
+    assert TF_JS.exists(), f"npm run vendor did not write {TF_JS}"
+
+
 @pytest.fixture(scope="module")
 def build(tmp_path_factory, chromium) -> Build:
     """``jupyter-book build`` of this checkout into a temporary folder (the
     repository's own ``_build`` is left alone)."""
     out = tmp_path_factory.mktemp("book")
+    _vendor_tensorflow_js()
     prep = subprocess.run(PREP, capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert prep.returncode == 0, (
         f"python -m cnnlib web-weights _static/webmodel failed:\n{prep.stderr[-4000:]}"
