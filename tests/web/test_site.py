@@ -26,7 +26,7 @@ For every page listed in ``_toc.yml`` the test checks that
 
 The kernel-free widgets of ``_static/cnn-book.js`` are driven like a reader
 would: chapter 2's convolution explorer matches ``cnnlib.ops.conv2d`` (on
-cases exported from Python and through its controls); chapter 7's draw-a-digit
+cases exported from Python and through its controls); chapter 8's draw-a-digit
 box answers a stroke drawn with pointer events, and its in-page network gives
 Keras' digit and logits (within 1e-3) on 20 test digits.
 
