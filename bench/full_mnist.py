@@ -37,7 +37,6 @@ import json
 import os
 import platform
 import shlex
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -50,6 +49,10 @@ from cnnlib import training as ctrain
 from cnnlib.core.tf import tf
 
 ROOT = Path(__file__).resolve().parent.parent
+# bench/'s shared helpers, also when this script is imported by its path (the tests)
+sys.path.insert(0, str(ROOT / "bench"))
+from provenance import cpu_model, git_commit  # noqa: E402
+
 DEFAULT_OUT = ROOT / "chapters" / "results" / "full_mnist.json"
 N_VALIDATION = 5_000  # article 001: 55,000 train / 5,000 validation
 TARGET = 0.990  # the accuracy "time to 99%" is measured against
@@ -100,37 +103,6 @@ def validation_fraction(y: np.ndarray, n: int, seed: int) -> float:
             if len(ctrain.validation_indices(y, f, seed)) == n:
                 return f
     raise RuntimeError(f"no validation_split near {base} holds out exactly {n} digits")
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def git_commit() -> str:
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no", "cnnlib", "bench"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + (" (with uncommitted changes to cnnlib/ or bench/)" if dirty else "")
 
 
 def first_epoch_at(history: list[dict], target: float) -> Optional[int]:

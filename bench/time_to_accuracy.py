@@ -57,7 +57,6 @@ import os
 import platform
 import shlex
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -67,6 +66,10 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+# bench/'s shared helpers, also when this script is imported by its path (the tests)
+sys.path.insert(0, str(ROOT / "bench"))
+from provenance import cpu_model, git_commit  # noqa: E402
+
 DEFAULT_OUT = ROOT / "chapters" / "results" / "time_to_accuracy.json"
 MNIST_DIR_ENV = "CNNLIB_MNIST_DIR"  # = cnnlib.data.MNIST_DIR_ENV (checked in main)
 N_VALIDATION = 5_000
@@ -263,37 +266,6 @@ def read_record(out: Path) -> dict:
 
 
 # ---- the environment (as bench/full_mnist.py records it) ----
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def git_commit() -> str:
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no", "cnnlib", "bench"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + (" (with uncommitted changes to cnnlib/ or bench/)" if dirty else "")
 
 
 # ---- the peers, written here in plain Keras (TensorFlow imported lazily) ----
