@@ -822,7 +822,8 @@
              parseNet: parseNet, prepareDigit: prepareDigit, resizeLanczos: resizeLanczos,
              loadNet: loadNet, parseKernel: parseKernel, sampleDigitHex: SAMPLE_DIGIT_HEX,
              sampleDigitLabel: SAMPLE_DIGIT_LABEL, pngDpi: pngDpi,
-             describe: describe};
+             describe: describe,
+             el: el};  // the DOM helper, shared with train-panel.js
   root.cnnBook = api;
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   if (typeof document !== "undefined") {

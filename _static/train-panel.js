@@ -248,16 +248,9 @@
   // ------------------------------------------------------------------
   var BUILD_HINT = "; build the book after `npm ci && npm run vendor` and `python -m cnnlib web-weights _static/webmodel`";
 
-  function el(tag, attrs, children) {
-    var e = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") e.textContent = attrs[k];
-      else if (k === "class") e.className = attrs[k];
-      else e.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (ch) { e.appendChild(ch); });
-    return e;
-  }
+  /* The book's one DOM helper, cnnBook.el (_static/cnn-book.js, which every
+     page's head loads before this file). */
+  function el(tag, attrs, children) { return root.cnnBook.el(tag, attrs, children); }
 
   function select(name, options, value) {
     var s = el("select", {name: name, "aria-label": name});
@@ -350,6 +343,10 @@
 
   function mountPanel(mount) {
     mount.innerHTML = "";
+    if (!root.cnnBook || !root.cnnBook.el) {
+      mount.textContent = mount.dataset.error = "The book's script (../_static/cnn-book.js) did not load, so the panel cannot start" + BUILD_HINT + ".";
+      return;
+    }
     mount.classList.add("cnn-widget", "cnn-train");
     var tf = root.tf;
     var title = el("p", {class: "cnn-title", text: "Train the network in your browser (TensorFlow.js)"});
