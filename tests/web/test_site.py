@@ -219,7 +219,13 @@ def _vendor_tensorflow_js() -> None:
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory, chromium) -> Build:
+def build(site_build, chromium) -> Build:
+    """The book built once for this session (tests/web/conftest.py: shared with
+    tests/web/test_tfjs.py, so a run of tests/web builds it once)."""
+    return site_build
+
+
+def build_book(tmp_path_factory) -> Build:
     """``jupyter-book build`` of this checkout into a temporary folder (the
     repository's own ``_build`` is left alone)."""
     out = tmp_path_factory.mktemp("book")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -182,34 +181,15 @@ EPOCH_WAIT_S = 1200
 MIN_ACCURACY = 0.9
 
 
-def _run(cmd: list[str], what: str, timeout: int = 900) -> None:
-    proc = subprocess.run(
-        cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout
-    )
-    assert proc.returncode == 0, (
-        f"{what} failed:\n{(proc.stdout + proc.stderr)[-4000:]}"
-    )
-
-
 @pytest.fixture(scope="module")
-def book(tfjs, tmp_path_factory) -> Path:
+def book(tfjs, site_build) -> Path:
     """The book built as the README says (vendoring, weights and digits, then
-    ``jupyter-book build``) into a temporary folder; its ``_build/html``."""
+    ``jupyter-book build``) into a temporary folder, once per session
+    (tests/web/conftest.py, shared with test_site.py); its ``_build/html``."""
     from .test_site import _chromium_paths
 
     _chromium_paths()  # skips with the reason (fails under CI) without Chromium
-    _run([shutil.which("npm") or "npm", "run", "vendor"], "npm run vendor", 120)
-    _run(
-        [sys.executable, "-m", "cnnlib", "web-weights", "_static/webmodel"],
-        "web-weights",
-    )
-    out = tmp_path_factory.mktemp("book")
-    exe = Path(sys.executable).with_name("jupyter-book")
-    _run(
-        [str(exe), "build", str(ROOT), "--path-output", str(out), "-n", "--keep-going"],
-        "jupyter-book build",
-    )
-    return out / "_build" / "html"
+    return site_build.html
 
 
 @pytest.fixture(scope="module")
