@@ -1423,3 +1423,101 @@ def test_page_js_finds_its_widgets_by_class_not_by_page_name(driver, base_url, b
             assert len(fitted) == len(animations)
         finally:
             renamed.unlink()
+
+
+# --------------------------------------------------------------------------
+# chapter 8's training panel over HTTP (tests/web/test_tfjs.py runs one full
+# epoch from file://; here a few steps, so the suite trains in full only once)
+# --------------------------------------------------------------------------
+#: Records every main-thread task over 50 ms (the Long Tasks API) from the
+#: moment it runs; read back with STALLS_JS.
+WATCH_STALLS_JS = """
+window.__cnnStalls = [];
+new PerformanceObserver(list => {
+  for (const e of list.getEntries()) window.__cnnStalls.push([e.startTime, e.duration]);
+}).observe({type: 'longtask'});
+return performance.now();
+"""
+#: The longest task (ms) that started after arguments[0] (performance.now()).
+STALLS_JS = """
+const after = arguments[0];
+const d = window.__cnnStalls.filter(s => s[0] >= after).map(s => s[1]);
+return {longest: d.length ? Math.max(...d) : 0, count: d.length};
+"""
+#: An honest bound, not a speed target. Measured here (headless Chromium,
+#: WebGL through SwiftShader, 2 shared cores) once the steps run: each step
+#: 60-90 ms on the page's thread (WebGL computes in the GPU process and the
+#: loss is read back with an await), the longest task 259 ms (the held-back
+#: accuracy pass and the hand-over); in the suite on the same machine at a
+#: load average of 15, 350 ms here and 523 ms over test_tfjs.py's full epoch.
+#: Before the panel read its accuracy asynchronously that pass held the page
+#: 2.9 s, which this bound fails; it leaves room for a machine loaded more.
+STALL_MEASURED_MS = 259
+STALL_BOUND_MS = 1500
+
+PANEL_JS = """
+const m = document.querySelector('.cnn-train-panel');
+return {ready: m.dataset.ready || null, error: m.dataset.error || null,
+        done: m.dataset.done || null, steps: m.dataset.steps || null,
+        losses: m.dataset.losses ? JSON.parse(m.dataset.losses) : null,
+        status: (m.querySelector('.cnn-info') || {}).textContent || ''};
+"""
+
+
+def test_the_panel_trains_a_few_steps_over_http(driver, base_url):
+    """Served over HTTP the panel starts, trains (the loss falls over its first
+    steps), stops when told, and the draw box then runs the network trained
+    here; the page keeps answering while it trains (no task over
+    STALL_BOUND_MS between steps)."""
+    from selenium.webdriver.common.by import By
+
+    page = _page_with("cnn-train-panel")
+    driver.get(f"{base_url}/{page.doc}.html")
+    state = lambda: driver.execute_script(PANEL_JS)  # noqa: E731
+    assert _wait_for(lambda: state()["ready"] or state()["error"], 60), state()
+    assert state()["error"] is None, state()["error"]
+    panel = driver.find_element(By.CSS_SELECTOR, ".cnn-train-panel")
+    start = driver.execute_script(WATCH_STALLS_JS)
+    _click(driver, panel.find_element(By.XPATH, ".//button[text()='Train']"))
+    assert _wait_for(lambda: "step 2 of" in state()["status"], 300), state()
+    training = driver.execute_script("return performance.now();")
+    assert _wait_for(lambda: "step 12 of" in state()["status"], 300), state()
+    _click(driver, panel.find_element(By.XPATH, ".//button[text()='Stop']"))
+    assert _wait_for(lambda: state()["done"] or state()["error"], 120), state()
+    got = state()
+    assert got["done"] == "stopped" and int(got["steps"]) >= 12, got
+    losses = got["losses"]
+    assert len(losses) == int(got["steps"]), got
+    first, last = np.mean(losses[:3]), np.mean(losses[-3:])
+    assert last < 0.9 * first, f"the loss did not fall: {losses}"
+    box = driver.execute_script(
+        "const b = document.querySelector('.cnn-draw-digit');"
+        " return {network: b.dataset.network || null,"
+        " status: b.querySelector('.cnn-info').textContent,"
+        " steps: cnnTrainPanel.trained.info.steps};"
+    )
+    assert box["network"] == "trained-in-page", box
+    assert "trained in this page" in box["status"] and box["steps"] == int(
+        got["steps"]
+    ), box
+    stalls = driver.execute_script(STALLS_JS, training)
+    before = driver.execute_script(STALLS_JS, start)
+    print(
+        f"panel over HTTP: {got['steps']} steps, loss {first:.3f} -> {last:.3f}; "
+        f"longest task while training {stalls['longest']:.0f} ms "
+        f"({stalls['count']} over 50 ms), from Train on {before['longest']:.0f} ms"
+    )
+    assert stalls["longest"] < STALL_BOUND_MS, stalls
+    assert not _no_console_errors(driver, base_url)
+
+
+#: Issue 22: each chapter's HTML (frames and images inlined) at most 2 MB.
+#: bench/page_weight.py reports the rest of a page's download beside it.
+MAX_HTML_BYTES = 2_000_000
+
+
+def test_each_pages_html_is_at_most_2_mb(build):
+    sizes = {p.doc: (build.html / f"{p.doc}.html").stat().st_size for p in PAGES}
+    print("HTML bytes:", sizes)
+    over = {doc: n for doc, n in sizes.items() if n > MAX_HTML_BYTES}
+    assert not over, f"HTML over {MAX_HTML_BYTES} bytes: {over}"

@@ -281,7 +281,13 @@ cnnTrainPanel.decodeDigits(window.CNN_BOOK_DIGITS).then(d => {
 def test_the_panel_trains_from_file_url_and_hands_the_network_over(book, browser):
     from selenium.webdriver.common.by import By
 
-    from .test_site import _click, _wait_for
+    from .test_site import (
+        STALL_BOUND_MS,
+        STALLS_JS,
+        WATCH_STALLS_JS,
+        _click,
+        _wait_for,
+    )
 
     page = _panel_page(book)
     browser.get(page.as_uri())
@@ -293,10 +299,16 @@ def test_the_panel_trains_from_file_url_and_hands_the_network_over(book, browser
     assert epochs.get_attribute("value") == "1"
     train = panel.find_element(By.XPATH, ".//button[text()='Train']")
     tensors = browser.execute_script("return tf.memory().numTensors;")
+    browser.execute_script(WATCH_STALLS_JS)
     _click(browser, train)
+    assert _wait_for(lambda: "step 2 of" in (state()["status"] or ""), 300), state()
+    training = browser.execute_script("return performance.now();")
     assert _wait_for(lambda: state()["done"] or state()["error"], EPOCH_WAIT_S), state()
     got = state()
-    print("panel:", got)
+    stalls = browser.execute_script(STALLS_JS, training)
+    print("panel:", got, "longest task while training:", stalls)
+    # the page kept answering through the whole epoch (test_site.py's bound)
+    assert stalls["longest"] < STALL_BOUND_MS, stalls
     assert got["error"] is None and got["done"] == "1", got
     assert int(got["steps"]) == 4500 // 32  # the default batch size
     assert float(got["accuracy"]) >= MIN_ACCURACY, got
