@@ -10,8 +10,8 @@
  *   and fed to article 000's small network, whose forward pass (forward())
  *   mirrors cnnlib.ops and Keras. Its weights are written at build time by
  *   `python -m cnnlib web-weights _static/webmodel`.
- * - matplotlib's to_jshtml animations (div.animation) fit a phone's column
- *   while their text stays >= 11 px (fitAnimation()).
+ * - matplotlib's to_jshtml animations (div.animation) scale to a phone's
+ *   column; a tap shows the frame with its text >= 11 px (fitAnimation()).
  * - ipywidgets outputs, which need a kernel, are replaced by a note with the
  *   page's Colab and Binder links.
  *
@@ -729,10 +729,12 @@
   // ------------------------------------------------------------------
   // matplotlib's to_jshtml animations on a narrow screen
   // ------------------------------------------------------------------
-  /* cnnlib's figures never draw text below LABEL_PT points (cnnlib.figures);
-     the frame may shrink to fit the column only while that text stays
-     >= MIN_TEXT_PX on screen. Narrower than that, the frame keeps that width
-     and pans in its own box (.cnn-anim-frame), so the page never scrolls sideways. */
+  /* cnnlib's figures never draw text below LABEL_PT points (cnnlib.figures).
+     The frame scales to the column (cnn-book.css), so on a phone its text
+     shrinks below MIN_TEXT_PX (a 700 px frame at 100 dpi in a 358 px column:
+     about 7 px). A tap on the frame (or Enter on it) shows it at the width
+     where that text is MIN_TEXT_PX, panning in its own box (.cnn-anim-full),
+     and a second tap fits it again; the page never scrolls sideways. */
   var LABEL_PT = 10, MIN_TEXT_PX = 11;
 
   /* The dpi a PNG data: URI records (its pHYs chunk), or null. */
@@ -758,9 +760,28 @@
       var dpi = pngDpi(img.getAttribute("src") || "");
       if (!dpi || !img.naturalWidth) return;
       var scale = Math.min(1, MIN_TEXT_PX / (LABEL_PT * dpi / 72));
-      img.style.minWidth = Math.ceil(img.naturalWidth * scale) + "px";
+      frame.style.setProperty("--cnn-readable-width", Math.ceil(img.naturalWidth * scale) + "px");
+      var shrunk = img.getBoundingClientRect().width < Math.ceil(img.naturalWidth * scale) - 0.5;
+      var full = frame.classList.contains("cnn-anim-full");
+      frame.classList.toggle("cnn-anim-zoomable", shrunk || full);
+      if (shrunk || full) {
+        frame.setAttribute("role", "button");
+        frame.setAttribute("tabindex", "0");
+        frame.setAttribute("aria-pressed", full ? "true" : "false");
+        frame.title = full ? "Tap to fit the frame to the column" : "Tap to show the frame at full size";
+      }
     }
+    function toggle() {
+      if (!frame.classList.contains("cnn-anim-zoomable")) return;
+      frame.classList.toggle("cnn-anim-full");
+      size();
+    }
+    frame.addEventListener("click", toggle);
+    frame.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); toggle(); }
+    });
     img.addEventListener("load", size);
+    if (root.addEventListener) root.addEventListener("resize", size);
     size();
   }
 
@@ -801,7 +822,8 @@
              parseNet: parseNet, prepareDigit: prepareDigit, resizeLanczos: resizeLanczos,
              loadNet: loadNet, parseKernel: parseKernel, sampleDigitHex: SAMPLE_DIGIT_HEX,
              sampleDigitLabel: SAMPLE_DIGIT_LABEL, pngDpi: pngDpi,
-             describe: describe};
+             describe: describe,
+             el: el};  // the DOM helper, shared with train-panel.js
   root.cnnBook = api;
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   if (typeof document !== "undefined") {

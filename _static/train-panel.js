@@ -163,15 +163,19 @@
     };
   }
 
-  /* Accuracy of the network on digits [0, n), in chunks of 250. */
-  function accuracy(tf, arch, vars, pixels, labels, n) {
+  /* Accuracy of the network on digits [0, n), in chunks of 100, read back
+   * asynchronously and yielding a frame between chunks so the page stays
+   * responsive (a synchronous pass over 500 digits held the page ~3 s). */
+  async function accuracy(tf, arch, vars, pixels, labels, n) {
     var right = 0;
-    for (var s = 0; s < n; s += 250) {
-      var m = Math.min(250, n - s), b = batch(tf, pixels, labels, s, m);
+    for (var s = 0; s < n; s += 100) {
+      var m = Math.min(100, n - s), b = batch(tf, pixels, labels, s, m);
       var pred = tf.tidy(function () { return tf.argMax(logits(tf, arch, vars, b.x), 1); });
-      var p = pred.dataSync();
+      b.x.dispose(); b.y.dispose();
+      var p = await pred.data();
+      pred.dispose();
       for (var i = 0; i < m; i++) if (p[i] === labels[s + i]) right++;
-      pred.dispose(); b.x.dispose(); b.y.dispose();
+      await tf.nextFrame();
     }
     return right / n;
   }
@@ -248,16 +252,9 @@
   // ------------------------------------------------------------------
   var BUILD_HINT = "; build the book after `npm ci && npm run vendor` and `python -m cnnlib web-weights _static/webmodel`";
 
-  function el(tag, attrs, children) {
-    var e = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") e.textContent = attrs[k];
-      else if (k === "class") e.className = attrs[k];
-      else e.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (ch) { e.appendChild(ch); });
-    return e;
-  }
+  /* The book's one DOM helper, cnnBook.el (_static/cnn-book.js, which every
+     page's head loads before this file). */
+  function el(tag, attrs, children) { return root.cnnBook.el(tag, attrs, children); }
 
   function select(name, options, value) {
     var s = el("select", {name: name, "aria-label": name});
@@ -273,31 +270,38 @@
 
   /* Time a few training steps of a throwaway network on each backend that
    * starts (WebGL needs a GPU; the CPU backend always works) and keep the
-   * fastest. Returns {name, perStep: {backend: ms}}. */
-  function pickBackend(tf, data, batchSize) {
+   * fastest. Returns {name, perStep: {backend: ms}} (per step of batchSize).
+   * The CPU backend computes on the page's own thread, so it is timed on
+   * batches of PROBE_BATCH (its time per step grows with the batch) and a
+   * frame is yielded between steps: the page stays usable while it measures. */
+  var PROBE_BATCH = 10;
+  async function pickBackend(tf, data, batchSize) {
     var candidates = ["webgl", "cpu"].filter(function (b) { return tf.findBackendFactory(b); });
     var perStep = {}, best = null;
-    return candidates.reduce(function (chain, name) {
-      return chain.then(function () {
-        return Promise.resolve(tf.setBackend(name)).then(function (ok) {
-          if (!ok) return;
-          var vars = variables(tf, initialArrays(tf, "small", 7)), opt = adam(tf, 1e-3, vars);
-          var b = batch(tf, data.trainX, data.trainY, 0, batchSize), t0 = 0;
-          for (var i = 0; i < 4; i++) {
-            if (i === 1) t0 = now();  // the first step compiles (WebGL) and warms up
-            var l = trainStep(tf, "small", vars, opt, b.x, b.y);
-            l.dataSync();
-            l.dispose();
-          }
-          perStep[name] = (now() - t0) / 3;
-          if (best === null || perStep[name] < perStep[best]) best = name;
-          b.x.dispose(); b.y.dispose(); opt.dispose(); disposeVariables(vars);
-        }).catch(function () { /* this backend cannot start here */ });
-      });
-    }, Promise.resolve()).then(function () {
-      if (best === null) throw new Error("no TensorFlow.js backend started (tried " + candidates.join(", ") + ")");
-      return Promise.resolve(tf.setBackend(best)).then(function () { return {name: best, perStep: perStep}; });
-    });
+    for (var c = 0; c < candidates.length; c++) {
+      var name = candidates[c];
+      try {
+        if (!(await tf.setBackend(name))) continue;
+      } catch (e) { continue; /* this backend cannot start here */ }
+      var n = name === "cpu" ? Math.min(PROBE_BATCH, batchSize) : batchSize;
+      var vars = variables(tf, initialArrays(tf, "small", 7)), opt = adam(tf, 1e-3, vars);
+      var b = batch(tf, data.trainX, data.trainY, 0, n), t0 = 0;
+      try {
+        for (var i = 0; i < 4; i++) {
+          await tf.nextFrame();
+          if (i === 1) t0 = now();  // the first step compiles (WebGL) and warms up
+          var l = trainStep(tf, "small", vars, opt, b.x, b.y);
+          await l.data();
+          l.dispose();
+        }
+        perStep[name] = (now() - t0) / 3 * batchSize / n;
+        if (best === null || perStep[name] < perStep[best]) best = name;
+      } catch (e) { /* this backend cannot train here */ }
+      b.x.dispose(); b.y.dispose(); opt.dispose(); disposeVariables(vars);
+    }
+    if (best === null) throw new Error("no TensorFlow.js backend started (tried " + candidates.join(", ") + ")");
+    await tf.setBackend(best);
+    return {name: best, perStep: perStep};
   }
 
   function drawCurves(canvas, history, totalSteps) {
@@ -350,6 +354,10 @@
 
   function mountPanel(mount) {
     mount.innerHTML = "";
+    if (!root.cnnBook || !root.cnnBook.el) {
+      mount.textContent = mount.dataset.error = "The book's script (../_static/cnn-book.js) did not load, so the panel cannot start" + BUILD_HINT + ".";
+      return;
+    }
     mount.classList.add("cnn-widget", "cnn-train");
     var tf = root.tf;
     var title = el("p", {class: "cnn-title", text: "Train the network in your browser (TensorFlow.js)"});
@@ -421,7 +429,7 @@
             step++;
             history.loss.push([step, lv]);
             if (step % evalEvery === 0 || s === steps - 1) {
-              accuracy = api.accuracy(tf, arch, vars, data.testX, data.testY, data.testY.length);
+              accuracy = await api.accuracy(tf, arch, vars, data.testX, data.testY, data.testY.length);
               history.accuracy.push([step, accuracy]);
             }
             progress.value = step / total;
@@ -432,7 +440,7 @@
           }
           if (!stopping) epochTimes.push((now() - t0) / 1000);
         }
-        accuracy = api.accuracy(tf, arch, vars, data.testX, data.testY, data.testY.length);
+        accuracy = await api.accuracy(tf, arch, vars, data.testX, data.testY, data.testY.length);
         var done = step === total;
         var epochText = epochTimes.length ? " One epoch took " + epochTimes.map(function (t) { return t.toFixed(1) + " s"; }).join(", ") + " here" : "";
         var info = {arch: arch, lr: lr, batch_size: bs, epochs: epochs, steps: step, seed: seed, backend: backend.name,
@@ -445,6 +453,7 @@
         mount.dataset.accuracy = String(accuracy);
         mount.dataset.epochSeconds = JSON.stringify(epochTimes);
         mount.dataset.steps = String(step);
+        mount.dataset.losses = JSON.stringify(history.loss.map(function (p) { return Number(p[1].toFixed(4)); }));
         var handed = await handOver(net);
         status.textContent = (done ? "Done: " : "Stopped after " + step + " of " + total + " steps: ") +
           (100 * accuracy).toFixed(1) + "% of the 500 held-back digits right." + epochText +

@@ -9,7 +9,8 @@ or reads an existing build with ``--html _build/html``) and reports
 * ``images``: the page's own image files under ``_images/`` it links;
 * ``fetched``: files the page's script downloads (the draw-a-digit weights) and the
   scripts only it loads (chapter 8's training panel: TensorFlow.js, the digits);
-* ``page total``: html + images + fetched, the page-specific download (goal < 2 MB);
+* ``page total``: html + images + fetched, the page-specific download (goal < 2 MB,
+  reported: chapter 8's TensorFlow.js and digits alone are 2.6 MB);
 * ``gzip``: the same, gzip-compressed as a web server may send it;
 * ``anims/frames``: the ``to_jshtml`` animations on the page and their frames.
 
@@ -18,7 +19,8 @@ once and cached for every page, are reported on a separate line.
 
     python bench/page_weight.py [--html _build/html] [--strict]
 
-``--strict`` exits with status 1 when a page is over the goal. This is a
+``--strict`` exits with status 1 when a page's HTML is over 2 MB (issue 22's
+requirement; tests/web/test_site.py asserts the same on its build). This is a
 benchmark: it prints figures; no test asserts on them.
 """
 
@@ -142,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
         "--html", type=Path, help="an existing build (default: build the book now)"
     )
     parser.add_argument(
-        "--strict", action="store_true", help="exit 1 when a page is over 2 MB"
+        "--strict",
+        action="store_true",
+        help="exit 1 when a page's HTML is over 2 MB",
     )
     args = parser.parse_args(argv)
 
@@ -165,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         "page total",
         "gzip",
         "anims/frames",
-        "< 2 MB",
+        "html <= 2 MB",
+        "total < 2 MB",
     )
     table = [head] + [
         (
@@ -177,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
             mb(r["total"]),
             mb(r["gzip"]),
             f"{r['anims']}/{r['frames']}",
-            "yes" if r["total"] < GOAL else "NO",
+            "yes" if r["html"] <= GOAL else "NO",
+            "yes" if r["total"] < GOAL else "no",
         )
         for r in rows
     ]
@@ -203,7 +209,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     if missing:
         print(f"not built (listed in _toc.yml, no page): {', '.join(missing)}")
-    over = [r["doc"] for r in rows if r["total"] >= GOAL]
+    over = [r["doc"] for r in rows if r["html"] > GOAL]
+    if over:
+        print(f"HTML over 2 MB: {', '.join(over)}")
     return 1 if (args.strict and over) else 0
 
 

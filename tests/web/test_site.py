@@ -219,7 +219,13 @@ def _vendor_tensorflow_js() -> None:
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory, chromium) -> Build:
+def build(site_build, chromium) -> Build:
+    """The book built once for this session (tests/web/conftest.py: shared with
+    tests/web/test_tfjs.py, so a run of tests/web builds it once)."""
+    return site_build
+
+
+def build_book(tmp_path_factory) -> Build:
     """``jupyter-book build`` of this checkout into a temporary folder (the
     repository's own ``_build`` is left alone)."""
     out = tmp_path_factory.mktemp("book")
@@ -771,28 +777,49 @@ def phone(chromium, tmp_path_factory):
         drv.quit()
 
 
-# What sticks out: the page's width, and each widget or animation whose content
-# is wider than its box (clipped or scrolled inside it). A .cnn-pan or
-# .cnn-anim-frame box pans its content on purpose (a 28x28 grid of 24 px tap
-# targets; an animation frame kept wide enough for 11 px text), so only the
-# box itself must fit the column.
+# What sticks out: the page's width; each widget or animation whose content is
+# wider than its box or that ends past the screen; and any visible element that
+# scrolls sideways inside itself (overflow-x auto or scroll, scrollWidth >
+# clientWidth + 1). Two kinds of box pan on purpose and are left out of that
+# last check, so only the box itself must fit the column: a code listing
+# (<pre>: Python's lines are not re-broken) and the explorer's .cnn-pan (a
+# 28x28 grid of 24 px tap targets is 672 px). An animation is not among them:
+# its frame scales to the column (it pans only after the reader taps it).
 _PHONE_WIDTHS_JS = """
 const doc = document.documentElement, out = {page: doc.scrollWidth, inside: []};
 const boxes = document.querySelectorAll(
   '.cnn-widget, .cnn-widget *, div.animation, div.animation *');
 for (const b of boxes) {
-  if (b.closest('.cnn-pan, .cnn-anim-frame') && !b.matches('.cnn-pan, .cnn-anim-frame'))
-    continue;
+  if (b.closest('.cnn-pan') && !b.matches('.cnn-pan')) continue;
   const r = b.getBoundingClientRect();
   if (!r.width) continue;
-  const pans = b.matches('.cnn-pan, .cnn-anim-frame');
-  const wide = pans ? 0 : b.scrollWidth - b.clientWidth;
+  const wide = b.matches('.cnn-pan') ? 0 : b.scrollWidth - b.clientWidth;
   if (wide > 1 || r.right > doc.clientWidth + 0.5)
     out.inside.push(`${b.tagName.toLowerCase()}.${b.className}: `
       + `${Math.round(r.width)} px wide, ending at ${Math.round(r.right)} px, `
       + `content ${b.scrollWidth} px`);
 }
+for (const e of document.querySelectorAll('body *')) {
+  if (e.scrollWidth <= e.clientWidth + 1) continue;
+  const cs = getComputedStyle(e), r = e.getBoundingClientRect();
+  if (!['auto', 'scroll'].includes(cs.overflowX)) continue;
+  if (!r.width || !r.height || cs.visibility === 'hidden') continue;
+  if (e.closest('pre') || e.matches('.cnn-pan')) continue;
+  out.inside.push(`${e.tagName.toLowerCase()}.${e.className} scrolls sideways inside: `
+    + `content ${e.scrollWidth} px in ${e.clientWidth} px`);
+}
 return out;
+"""
+
+# Each animation's frame as the phone shows it: its width, the column's, and
+# whether a tap shows it at full size.
+_ANIMATION_FRAMES_JS = """
+return Array.from(document.querySelectorAll('div.animation .cnn-anim-frame')).map(f => {
+  const img = f.querySelector('img');
+  return {shown: img.getBoundingClientRect().width, natural: img.naturalWidth,
+          column: f.clientWidth, zoomable: f.classList.contains('cnn-anim-zoomable'),
+          full: f.classList.contains('cnn-anim-full')};
+});
 """
 
 _TAP_TARGETS_JS = """
@@ -850,7 +877,9 @@ def test_page_is_no_wider_than_a_phone(page, phone, base_url):
 @pytest.mark.parametrize("page", PAGES, ids=[p.doc.rsplit("/", 1)[-1] for p in PAGES])
 def test_phone_tap_targets_and_text(page, phone, base_url):
     """On the phone every animation button and explorer output cell is at least
-    24x24 px, and the text of animations and the explorer at least 11 px."""
+    24x24 px, the explorer's text at least 11 px, each animation frame scaled
+    to the column, and its text at least 11 px once the reader taps it
+    (_check_animation_zoom)."""
     from selenium.webdriver.common.by import By
 
     _open_phone(phone, base_url, page)
@@ -868,10 +897,43 @@ def test_phone_tap_targets_and_text(page, phone, base_url):
             f"{label} is a {w:.0f}x{h:.0f} px tap target {step or ''}"
             for label, w, h in small[:6]
         ]
-    problems += _check_text_sizes(
-        phone, window=f"{PHONE_WIDTH} px (phone)", figures=False
-    )
+    problems += _check_animation_zoom(phone)
     assert not problems, f"{page.doc}:\n  " + "\n  ".join(problems)
+
+
+def _check_animation_zoom(phone) -> list[str]:
+    """Each animation frame is scaled to the column (its text then reads about
+    7 px on this phone: 10 pt at 100 dpi in a 700 px frame shown 358 px wide,
+    which is not what this measures); one tap on a shrunk frame shows it with
+    its text >= 11 px (that is measured, by _check_text_sizes), the page still
+    no wider than the phone, and a second tap fits it again."""
+    from selenium.webdriver.common.by import By
+
+    problems = []
+    frames = phone.find_elements(By.CSS_SELECTOR, "div.animation .cnn-anim-frame")
+    for number, got in enumerate(phone.execute_script(_ANIMATION_FRAMES_JS), 1):
+        fitted = min(got["natural"], got["column"])
+        if abs(got["shown"] - fitted) > 1:
+            problems.append(
+                f"animation {number}: frame shown {got['shown']:.0f} px wide, "
+                f"not scaled to the {got['column']} px column"
+            )
+    for frame in frames:
+        if "cnn-anim-zoomable" in (frame.get_attribute("class") or ""):
+            _click(phone, frame)
+    problems += _check_text_sizes(
+        phone, window=f"{PHONE_WIDTH} px (phone), frames tapped", figures=False
+    )
+    width = phone.execute_script("return document.documentElement.scrollWidth;")
+    if width > PHONE_WIDTH:
+        problems.append(f"with the frames tapped the page is {width} px wide")
+    for frame in frames:
+        if "cnn-anim-full" in (frame.get_attribute("class") or ""):
+            _click(phone, frame)
+    for number, got in enumerate(phone.execute_script(_ANIMATION_FRAMES_JS), 1):
+        if got["full"] or got["shown"] > got["column"] + 1:
+            problems.append(f"animation {number}: a second tap did not fit it again")
+    return problems
 
 
 # --------------------------------------------------------------------------
@@ -1361,3 +1423,101 @@ def test_page_js_finds_its_widgets_by_class_not_by_page_name(driver, base_url, b
             assert len(fitted) == len(animations)
         finally:
             renamed.unlink()
+
+
+# --------------------------------------------------------------------------
+# chapter 8's training panel over HTTP (tests/web/test_tfjs.py runs one full
+# epoch from file://; here a few steps, so the suite trains in full only once)
+# --------------------------------------------------------------------------
+#: Records every main-thread task over 50 ms (the Long Tasks API) from the
+#: moment it runs; read back with STALLS_JS.
+WATCH_STALLS_JS = """
+window.__cnnStalls = [];
+new PerformanceObserver(list => {
+  for (const e of list.getEntries()) window.__cnnStalls.push([e.startTime, e.duration]);
+}).observe({type: 'longtask'});
+return performance.now();
+"""
+#: The longest task (ms) that started after arguments[0] (performance.now()).
+STALLS_JS = """
+const after = arguments[0];
+const d = window.__cnnStalls.filter(s => s[0] >= after).map(s => s[1]);
+return {longest: d.length ? Math.max(...d) : 0, count: d.length};
+"""
+#: An honest bound, not a speed target. Measured here (headless Chromium,
+#: WebGL through SwiftShader, 2 shared cores) once the steps run: each step
+#: 60-90 ms on the page's thread (WebGL computes in the GPU process and the
+#: loss is read back with an await), the longest task 259 ms (the held-back
+#: accuracy pass and the hand-over); in the suite on the same machine at a
+#: load average of 15, 350 ms here and 523 ms over test_tfjs.py's full epoch.
+#: Before the panel read its accuracy asynchronously that pass held the page
+#: 2.9 s, which this bound fails; it leaves room for a machine loaded more.
+STALL_MEASURED_MS = 259
+STALL_BOUND_MS = 1500
+
+PANEL_JS = """
+const m = document.querySelector('.cnn-train-panel');
+return {ready: m.dataset.ready || null, error: m.dataset.error || null,
+        done: m.dataset.done || null, steps: m.dataset.steps || null,
+        losses: m.dataset.losses ? JSON.parse(m.dataset.losses) : null,
+        status: (m.querySelector('.cnn-info') || {}).textContent || ''};
+"""
+
+
+def test_the_panel_trains_a_few_steps_over_http(driver, base_url):
+    """Served over HTTP the panel starts, trains (the loss falls over its first
+    steps), stops when told, and the draw box then runs the network trained
+    here; the page keeps answering while it trains (no task over
+    STALL_BOUND_MS between steps)."""
+    from selenium.webdriver.common.by import By
+
+    page = _page_with("cnn-train-panel")
+    driver.get(f"{base_url}/{page.doc}.html")
+    state = lambda: driver.execute_script(PANEL_JS)  # noqa: E731
+    assert _wait_for(lambda: state()["ready"] or state()["error"], 60), state()
+    assert state()["error"] is None, state()["error"]
+    panel = driver.find_element(By.CSS_SELECTOR, ".cnn-train-panel")
+    start = driver.execute_script(WATCH_STALLS_JS)
+    _click(driver, panel.find_element(By.XPATH, ".//button[text()='Train']"))
+    assert _wait_for(lambda: "step 2 of" in state()["status"], 300), state()
+    training = driver.execute_script("return performance.now();")
+    assert _wait_for(lambda: "step 12 of" in state()["status"], 300), state()
+    _click(driver, panel.find_element(By.XPATH, ".//button[text()='Stop']"))
+    assert _wait_for(lambda: state()["done"] or state()["error"], 120), state()
+    got = state()
+    assert got["done"] == "stopped" and int(got["steps"]) >= 12, got
+    losses = got["losses"]
+    assert len(losses) == int(got["steps"]), got
+    first, last = np.mean(losses[:3]), np.mean(losses[-3:])
+    assert last < 0.9 * first, f"the loss did not fall: {losses}"
+    box = driver.execute_script(
+        "const b = document.querySelector('.cnn-draw-digit');"
+        " return {network: b.dataset.network || null,"
+        " status: b.querySelector('.cnn-info').textContent,"
+        " steps: cnnTrainPanel.trained.info.steps};"
+    )
+    assert box["network"] == "trained-in-page", box
+    assert "trained in this page" in box["status"] and box["steps"] == int(
+        got["steps"]
+    ), box
+    stalls = driver.execute_script(STALLS_JS, training)
+    before = driver.execute_script(STALLS_JS, start)
+    print(
+        f"panel over HTTP: {got['steps']} steps, loss {first:.3f} -> {last:.3f}; "
+        f"longest task while training {stalls['longest']:.0f} ms "
+        f"({stalls['count']} over 50 ms), from Train on {before['longest']:.0f} ms"
+    )
+    assert stalls["longest"] < STALL_BOUND_MS, stalls
+    assert not _no_console_errors(driver, base_url)
+
+
+#: Issue 22: each chapter's HTML (frames and images inlined) at most 2 MB.
+#: bench/page_weight.py reports the rest of a page's download beside it.
+MAX_HTML_BYTES = 2_000_000
+
+
+def test_each_pages_html_is_at_most_2_mb(build):
+    sizes = {p.doc: (build.html / f"{p.doc}.html").stat().st_size for p in PAGES}
+    print("HTML bytes:", sizes)
+    over = {doc: n for doc, n in sizes.items() if n > MAX_HTML_BYTES}
+    assert not over, f"HTML over {MAX_HTML_BYTES} bytes: {over}"

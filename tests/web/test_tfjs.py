@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -182,34 +181,15 @@ EPOCH_WAIT_S = 1200
 MIN_ACCURACY = 0.9
 
 
-def _run(cmd: list[str], what: str, timeout: int = 900) -> None:
-    proc = subprocess.run(
-        cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout
-    )
-    assert proc.returncode == 0, (
-        f"{what} failed:\n{(proc.stdout + proc.stderr)[-4000:]}"
-    )
-
-
 @pytest.fixture(scope="module")
-def book(tfjs, tmp_path_factory) -> Path:
+def book(tfjs, site_build) -> Path:
     """The book built as the README says (vendoring, weights and digits, then
-    ``jupyter-book build``) into a temporary folder; its ``_build/html``."""
+    ``jupyter-book build``) into a temporary folder, once per session
+    (tests/web/conftest.py, shared with test_site.py); its ``_build/html``."""
     from .test_site import _chromium_paths
 
     _chromium_paths()  # skips with the reason (fails under CI) without Chromium
-    _run([shutil.which("npm") or "npm", "run", "vendor"], "npm run vendor", 120)
-    _run(
-        [sys.executable, "-m", "cnnlib", "web-weights", "_static/webmodel"],
-        "web-weights",
-    )
-    out = tmp_path_factory.mktemp("book")
-    exe = Path(sys.executable).with_name("jupyter-book")
-    _run(
-        [str(exe), "build", str(ROOT), "--path-output", str(out), "-n", "--keep-going"],
-        "jupyter-book build",
-    )
-    return out / "_build" / "html"
+    return site_build.html
 
 
 @pytest.fixture(scope="module")
@@ -301,7 +281,13 @@ cnnTrainPanel.decodeDigits(window.CNN_BOOK_DIGITS).then(d => {
 def test_the_panel_trains_from_file_url_and_hands_the_network_over(book, browser):
     from selenium.webdriver.common.by import By
 
-    from .test_site import _click, _wait_for
+    from .test_site import (
+        STALL_BOUND_MS,
+        STALLS_JS,
+        WATCH_STALLS_JS,
+        _click,
+        _wait_for,
+    )
 
     page = _panel_page(book)
     browser.get(page.as_uri())
@@ -313,10 +299,16 @@ def test_the_panel_trains_from_file_url_and_hands_the_network_over(book, browser
     assert epochs.get_attribute("value") == "1"
     train = panel.find_element(By.XPATH, ".//button[text()='Train']")
     tensors = browser.execute_script("return tf.memory().numTensors;")
+    browser.execute_script(WATCH_STALLS_JS)
     _click(browser, train)
+    assert _wait_for(lambda: "step 2 of" in (state()["status"] or ""), 300), state()
+    training = browser.execute_script("return performance.now();")
     assert _wait_for(lambda: state()["done"] or state()["error"], EPOCH_WAIT_S), state()
     got = state()
-    print("panel:", got)
+    stalls = browser.execute_script(STALLS_JS, training)
+    print("panel:", got, "longest task while training:", stalls)
+    # the page kept answering through the whole epoch (test_site.py's bound)
+    assert stalls["longest"] < STALL_BOUND_MS, stalls
     assert got["error"] is None and got["done"] == "1", got
     assert int(got["steps"]) == 4500 // 32  # the default batch size
     assert float(got["accuracy"]) >= MIN_ACCURACY, got
