@@ -26,12 +26,16 @@ import contextlib
 import inspect
 import io
 import json
+import typing
 from pathlib import Path
 from typing import Callable, Mapping, Optional
 
 from ..core import errors, files
-from ..core.tf import keras
-from ..models import networks
+
+# TensorFlow loads only where a model is made or checked, so that reading a card
+# (read_card: cnnlib predict --about) answers at once.
+if typing.TYPE_CHECKING:
+    from ..core.tf import keras
 
 INPUT_NAME = "digits"
 OUTPUT_NAME = "probabilities"
@@ -58,6 +62,8 @@ class ExportError(errors.CnnlibError, RuntimeError):
 def check_logits_model(model) -> None:
     """Refuse (``TypeError``/:class:`ExportError`) anything but a raw-digits -> logits
     model."""
+    from ..core.tf import keras
+
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
     shape = model.output_shape
@@ -88,6 +94,9 @@ def deployable_model(model: keras.Model) -> keras.Model:
         ``(N, 10)``. All its layers compute in float32. TensorFlow.js,
         LiteRT and SavedModel exports are made from it.
     """
+    from ..core.tf import keras
+    from ..models import networks
+
     check_logits_model(model)
     core = networks.float32_copy(model)
     digits = keras.Input((28, 28), dtype="float32", name=INPUT_NAME)
@@ -119,7 +128,7 @@ def model_card(
     Returns:
         A JSON-ready ``dict``.
     """
-    from ..core.tf import tf
+    from ..core.tf import keras, tf
     from ..core.version import package_version
 
     known = dict(trained or {})

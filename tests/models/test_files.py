@@ -91,3 +91,46 @@ def test_every_public_name_of_files_is_in_the_models_api():
     missing = [name for name in public if name not in models.__all__]
     assert missing == []
     assert all(getattr(models, name) is getattr(files, name) for name in public)
+
+
+def card_models(ridge_model):
+    """Models whose card is read from config.json (the first three) or, as it does
+    not say, from the model loaded (a Sequential; an output after the Dense)."""
+    inp = keras.Input((28, 28), name="pixels")
+    flat = keras.layers.Flatten()(inp)
+    half = keras.layers.Dense(10, dtype="mixed_bfloat16")(flat)
+    seq = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten()])
+    seq.add(keras.layers.Dense(10))
+    after = keras.layers.Activation("linear")(keras.layers.Dense(10)(flat))
+    return {
+        "ridge": ridge_model,
+        "small bfloat16": models.build_model("small", dtype="mixed_bfloat16"),
+        "bfloat16 logits": keras.Model(inp, half),
+        "sequential": seq,
+        "activation last": keras.Model(inp, after),
+    }
+
+
+def test_keras_card_read_from_the_archive_is_the_card_of_the_loaded_model(
+    ridge_model, tmp_path
+):
+    from cnnlib.models import files
+
+    for name, model in card_models(ridge_model).items():
+        path = tmp_path / f"{name.replace(' ', '_')}.keras"
+        model.save(path)
+        card = files.keras_card(path)
+        assert card == files.keras_card(path, load=True), name
+        assert card["output"]["shape"] == [None, 10], name
+    assert card["input"]["shape"] == [None, 28, 28]
+    half = files.keras_card(tmp_path / "bfloat16_logits.keras")
+    assert half["output"]["dtype"] == "bfloat16"
+
+
+def test_keras_card_of_what_is_not_a_keras_file_names_it(tmp_path):
+    from cnnlib.models import files
+
+    fake = tmp_path / "notes.keras"
+    fake.write_text("not a zip\n")
+    with pytest.raises(models.ModelLoadError, match="notes.keras: not a .keras model"):
+        files.keras_card(fake)
