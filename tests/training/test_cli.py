@@ -202,6 +202,42 @@ def test_an_out_that_cannot_be_written_exits_2_before_tensorflow_loads(
     )
 
 
+def test_an_existing_out_exits_2_before_tensorflow_and_is_kept(tmp_path):
+    out = tmp_path / "m.keras"
+    out.write_bytes(b"an earlier model")
+    done = run_probe(["train", "--out", str(out), "--data", "sample"])
+    assert done.stdout.strip() == "EXIT 2 False", done.stderr  # TensorFlow never loaded
+    assert done.stderr.startswith("usage: cnnlib train")
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"cnnlib train: error: argument --out: {str(out)!r} already exists; pass "
+        "--overwrite to replace it"
+    )
+    assert out.read_bytes() == b"an earlier model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.keras"]
+
+
+def test_overwrite_lets_training_start_and_removes_nothing_before_the_save(
+    tmp_path, capsys, monkeypatch
+):
+    """--overwrite lets training start over an existing --out; the command removes
+    nothing itself, so a run that fails before its save leaves the old file as it
+    was (the save is a temporary file renamed over it: test_checkpoints.py's
+    test_full_disk_while_saving_keeps_the_previous_file)."""
+    from cnnlib.training import loop
+
+    def stop(**kwargs):
+        raise training.TrainError(f"stopped before saving {kwargs['out']}")
+
+    monkeypatch.setattr(loop, "train", stop)
+    out = tmp_path / "m.keras"
+    out.write_bytes(b"an earlier model")
+    argv = ["train", "--out", str(out), "--data", "sample", "--overwrite"]
+    assert cli.main(argv) == 1
+    assert capsys.readouterr().err == f"error: stopped before saving {out}\n"
+    assert out.read_bytes() == b"an earlier model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.keras"]
+
+
 PROBE = textwrap.dedent("""
     import sys
     from cnnlib import cli
