@@ -43,8 +43,34 @@ CARD_MEMBER = "cnnlib.json"
 _NOT_READ = (OSError, zipfile.BadZipFile)
 
 
+#: Why Keras safe mode refuses a file.
+UNSAFE = (
+    "refused by Keras safe mode: the file contains Python code (a Lambda layer) "
+    "that would run when loaded."
+)
+
+
 class ModelLoadError(errors.CnnlibError, RuntimeError):
     """A model file could not be loaded; the message names it and says why."""
+
+
+class UnsafeModelError(ModelLoadError):
+    """Keras safe mode refused a model file: it holds Python code (a ``Lambda``
+    layer) that would run when loaded. ``path`` is the file."""
+
+    def __init__(self, path: files.PathLike) -> None:
+        self.path = Path(path)
+        super().__init__(
+            f"{self.path}: {UNSAFE} Load it with safe_mode=False only "
+            "if you trust whoever made it."
+        )
+
+    def cli_words(self) -> str:
+        """Said for the ``cnnlib`` command, which has no way to turn safe mode off."""
+        return (
+            f"{self.path}: {UNSAFE} cnnlib commands never load such a file; save "
+            "the model without Lambda layers"
+        )
 
 
 def load_model(path: files.PathLike, safe_mode: bool = True) -> keras.Model:
@@ -60,8 +86,9 @@ def load_model(path: files.PathLike, safe_mode: bool = True) -> keras.Model:
         The model.
 
     Raises:
-        ModelLoadError: missing file, not a ``.keras`` archive, unsafe content,
-            or any other loading failure; the message names the file.
+        ModelLoadError: missing file, not a ``.keras`` archive, unsafe content
+            (:class:`UnsafeModelError`), or any other loading failure; the
+            message names the file.
     """
     from ..core.tf import keras
 
@@ -71,11 +98,7 @@ def load_model(path: files.PathLike, safe_mode: bool = True) -> keras.Model:
     except ValueError as err:
         text = str(err)
         if "safe_mode" in text or "unsafe" in text.lower():
-            raise ModelLoadError(
-                f"{p}: refused by Keras safe mode: the file contains Python code "
-                "(a Lambda layer) that would run when loaded. Load it with "
-                "safe_mode=False only if you trust whoever made it."
-            ) from None
+            raise UnsafeModelError(p) from None
         raise ModelLoadError(
             f"{p}: cannot load the model ({text.splitlines()[0]})"
         ) from None

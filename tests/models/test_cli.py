@@ -139,6 +139,24 @@ def test_a_file_that_is_not_a_model_exits_1_in_one_line(tmp_path, capsys):
     )
 
 
+@pytest.mark.slow
+def test_a_model_safe_mode_refuses_exits_1_in_the_commands_words(tmp_path, pictures):
+    """A Lambda layer: refused in one line that names no Python argument
+    (safe_mode=False), since the command has no way to turn safe mode off."""
+    inp = keras.Input((28, 28, 1))
+    doubled = keras.layers.Lambda(lambda t: t * 2.0)(inp)
+    path = tmp_path / "lambda.keras"
+    keras.Model(inp, keras.layers.Dense(10)(keras.layers.Flatten()(doubled))).save(path)
+    done = cnnlib_predict(path, pictures[2][0])
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert done.stdout == ""
+    assert done.stderr == (
+        f"error: {path}: refused by Keras safe mode: the file contains Python code "
+        "(a Lambda layer) that would run when loaded. cnnlib commands never load "
+        "such a file; save the model without Lambda layers\n"
+    )
+
+
 # --------------------------------------------------------------------------
 # cnnlib predict --about MODEL: what the model says it is
 # --------------------------------------------------------------------------

@@ -21,6 +21,8 @@ def test_load_model_uses_safe_mode(tmp_path):
         models.ModelLoadError, match=r"lambda\.keras: refused by Keras safe mode"
     ):
         models.load_model(path)
+    with pytest.raises(models.UnsafeModelError, match=r"with safe_mode=False only if"):
+        models.load_model(path)  # in Python, the argument that loads it is named
     assert models.load_model(path, safe_mode=False).output_shape == (None, 10)
 
 

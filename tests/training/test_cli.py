@@ -329,6 +329,32 @@ def test_resume_without_a_checkpoint_says_it_starts_afresh(
     assert capsys.readouterr().err == "error: stopped before training, resume=False\n"
 
 
+@pytest.mark.slow
+def test_resume_of_other_settings_exits_1_in_the_flags_words(tmp_path):
+    """A checkpoint made with other settings is refused in one line naming the
+    flags (--arch, --lr), not train()'s arguments (arch=, lr=)."""
+    from cnnlib import data, models
+
+    out = tmp_path / "m.keras"
+    model = models.build_model("small", seed=0)
+    model.compile(optimizer="adam", loss="mse")
+    model.optimizer.build(model.trainable_variables)  # as a trained one is saved
+    config = {"arch": "large", "recipe": "article", "batch_size": 50, "lr": 0.5}
+    config.update(seed=0, data=data.load_mnist("sample").name, validation_split=0.1)
+    training.CheckpointManager(training.checkpoint_dir(out)).save(
+        model, {"config": config, "history": []}, 1
+    )
+    argv = ["train", "--out", str(out), "--arch", "small", "--data", "sample"]
+    done = run_probe([*argv, "--lr", "0.001", "--resume"])
+    assert done.stdout.strip().splitlines()[-1] == "EXIT 1 True", done.stderr
+    assert done.stderr.splitlines() == [
+        f"error: --resume: cannot resume {out}.ckpt: it was trained with --arch "
+        "large (now small), --lr 0.5 (now 0.001); pass the flags it was trained "
+        "with, or leave out --resume to start afresh"
+    ]
+    assert not out.exists()
+
+
 def test_training_count_is_what_split_validation_keeps(mnist):
     for fraction in (0.0, 0.1, 0.37):
         x_fit = training.split_validation(
