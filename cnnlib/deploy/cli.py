@@ -179,8 +179,9 @@ def run_export(args: argparse.Namespace) -> int:
                     f"--representative must be 1..{n} (--data {args.data} gave "
                     f"{n:,} training digits), got {args.representative}",
                 )
+            seed = 0  # the digits drawn, recorded in the card
             reps = calibration.representative_digits(
-                data.x_train, args.representative, what="--representative"
+                data.x_train, args.representative, seed, what="--representative"
             )
             _progress(calibration_line(args.data, data, len(reps)))
         from ..models import files as model_files
@@ -204,6 +205,10 @@ def run_export(args: argparse.Namespace) -> int:
                 f"{Path(args.out).resolve()}); labels and card in {folder}/assets/"
             )
             return cli.EXIT_OK
+        if reps is not None:
+            card["calibration"] = deployable.calibration_facts(
+                len(reps), data.name, data.source, len(data.x_train), seed
+            )
         path = litert.export_tflite(
             model, args.out, reps, overwrite=args.overwrite, flag="--overwrite", **card
         )

@@ -112,8 +112,10 @@ def model_card(
     input_dtype: str = "float32",
     output_dtype: str = "float32",
     source: Optional[files.PathLike] = None,
+    calibration: Optional[Mapping] = None,
 ) -> dict:
-    """The card an export carries: labels, input and output, training, versions.
+    """The card an export carries: labels, input and output, training, versions
+    (and, for an int8 model, its calibration).
 
     Args:
         trained: what is known of the training (e.g.
@@ -124,6 +126,10 @@ def model_card(
             LiteRT); either way the pixel values 0..255.
         output_dtype: ``"float32"``, or ``"uint8"`` (quantized probabilities).
         source: the model file it was exported from.
+        calibration: for an int8 export, the digits that calibrated it, e.g.
+            ``{"digits": 500, "data": ..., "data_source": "sample",
+            "training_digits": 4500, "seed": 0}`` (:func:`calibration_facts`);
+            kept as ``calibration``, which a float card does not have.
 
     Returns:
         A JSON-ready ``dict``.
@@ -134,6 +140,7 @@ def model_card(
     known = dict(trained or {})
     training = {key: known.pop(key, None) for key in TRAINING_KEYS}
     training.update(known)
+    extra = {} if calibration is None else {"calibration": dict(calibration)}
     return {
         "task": "classify a handwritten digit (MNIST style)",
         "labels": list(LABELS),
@@ -161,6 +168,27 @@ def model_card(
             "tensorflow": tf.__version__,
             "keras": keras.__version__,
         },
+        **extra,
+    }
+
+
+def calibration_facts(
+    digits: int,
+    data: Optional[str] = None,
+    data_source: Optional[str] = None,
+    training_digits: Optional[int] = None,
+    seed: Optional[int] = None,
+) -> dict:
+    """What an int8 card says of its calibration: how many ``digits``, drawn with
+    ``seed`` from the ``training_digits`` of ``data`` (its name; ``data_source``:
+    ``"mnist"`` or ``"sample"``); ``None`` where unknown."""
+    return {
+        "digits": int(digits),
+        "data": data,
+        "data_source": data_source,
+        "training_digits": None if training_digits is None else int(training_digits),
+        "seed": seed,
+        "drawn_from": "the training digits, never the test digits",
     }
 
 

@@ -54,6 +54,7 @@ __getattr__, __dir__, __all__ = public_api(
             "UNSAFE",
             "ModelLoadError",
             "UnsafeModelError",
+            "calibration_text",
             "card_lines",
             "keras_archive",
             "keras_card",

@@ -348,11 +348,28 @@ def card_lines(card: Mapping, model: Optional[str] = None) -> list[str]:
             name = FACT_NAMES.get(key, key.replace("_", " "))
             between = " " if key == "versions" else "="
             lines.append(f"{name}: {_fact_text(training[key], between)}")
+    calibration = card.get("calibration")
+    if isinstance(calibration, Mapping):  # an int8 export's card
+        lines.append(f"int8 calibration: {calibration_text(calibration)}")
     if isinstance(card.get("versions"), Mapping):  # an export's card
         if card.get("source"):
             lines.append(f"exported from: {card['source']}")
         lines.append(f"exported with: {_fact_text(card['versions'], ' ')}")
     return lines
+
+
+def calibration_text(calibration: Mapping) -> str:
+    """An int8 card's ``calibration`` in words: ``500 of the 4,500 training digits
+    of DATA (seed 0)``; what is unknown is left out or said so."""
+    digits, total = calibration.get("digits"), calibration.get("training_digits")
+    count = "unknown" if digits is None else f"{digits:,}"
+    of = "" if total is None else f" of the {total:,}"
+    data = calibration.get("data")
+    source = f" of {data}" if data else " (data unknown)"
+    seed = calibration.get("seed")
+    return f"{count}{of} training digits{source}" + (
+        "" if seed is None else f" (seed {seed})"
+    )
 
 
 def _fact_text(value, between: str = "=") -> str:

@@ -136,3 +136,15 @@ def test_keras_card_of_what_is_not_a_keras_file_names_it(tmp_path):
     fake.write_text("not a zip\n")
     with pytest.raises(models.ModelLoadError, match="notes.keras: not a .keras model"):
         files.keras_card(fake)
+
+
+def test_card_lines_say_an_int8_calibration_and_what_of_it_is_unknown():
+    known = {"digits": 500, "training_digits": 4500, "data": "MNIST", "seed": 0}
+    assert models.card_lines({"calibration": known})[-1] == (
+        "int8 calibration: 500 of the 4,500 training digits of MNIST (seed 0)"
+    )
+    unknown = {"digits": 200, "data": None, "training_digits": None, "seed": None}
+    assert models.card_lines({"calibration": unknown})[-1] == (
+        "int8 calibration: 200 training digits (data unknown)"
+    )
+    assert not any("calibration" in line for line in models.card_lines({}))
