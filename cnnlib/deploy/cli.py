@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..core import cli
+from ..core import cli, files
 from ..data import mnist
 from ..training import cli as training_cli
 from . import calibration
@@ -249,13 +249,14 @@ def _web_outdir(text: str) -> str:
     import tempfile
 
     cli.writable_folder(text)
-    folder = Path(text) if Path(text).is_dir() else Path(text).parent
+    exists = Path(text).is_dir()
+    folder = Path(text) if exists else Path(text).parent
     try:
         os.rmdir(tempfile.mkdtemp(prefix=".cnnlib-probe-", dir=folder))
     except OSError as err:
+        what = f"write into {text!r}" if exists else f"create folder {text!r}"
         raise argparse.ArgumentTypeError(
-            f"cannot write into {text!r}: folder {str(folder)!r} refuses new files "
-            f"({err.strerror or err})"
+            f"cannot {what}: {files.refusal_reason(folder, err)}"
         ) from None
     return text
 
