@@ -4,8 +4,9 @@ reporting.
 Argument types check a flag's value while argparse parses it, before
 TensorFlow is imported, so a mistake answers at once, as one line naming the
 flag and the value (exit status 2). :func:`run_reporting` runs the work and
-turns an error cnnlib explains (:class:`CnnlibError`, ``ValueError``,
-``TypeError``, ``OSError``) into one line on standard error (exit status 1).
+turns an error cnnlib explains (:class:`CnnlibError`, in its command-line words,
+``ValueError``, ``TypeError``, ``OSError``) into one line on standard error
+(exit status 1).
 """
 
 from __future__ import annotations
@@ -142,7 +143,8 @@ def run_reporting(work: Callable[[], int]) -> int:
     try:
         return work()
     except (errors.CnnlibError, ValueError, TypeError, OSError) as err:
-        text = str(err).strip() or type(err).__name__
+        said = err.cli_words() if isinstance(err, errors.CnnlibError) else str(err)
+        text = said.strip() or type(err).__name__
         return fail(
             text.splitlines()[0]
             if len(text.splitlines()) == 1

@@ -11,6 +11,7 @@ Checkpoints, downloads, exports and the web page's weights all write this way.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
@@ -63,6 +64,47 @@ def write_problem(target: PathLike) -> Optional[str]:
     if not os.access(folder, os.W_OK | os.X_OK):
         return f"folder {str(folder)!r} is not writable"
     return None
+
+
+def filesystem_type(path: PathLike) -> Optional[str]:
+    """The type of the file system ``path`` is on (``"proc"``, ``"ext4"``, ...), as
+    ``/proc/mounts`` lists it; ``None`` where that cannot be read (not Linux)."""
+    where = os.path.realpath(path)
+    best, kind = "", None
+    try:
+        with open("/proc/mounts", encoding="utf-8") as mounts:
+            for line in mounts:
+                fields = line.split()
+                if len(fields) < 3:
+                    continue
+                point = fields[1].replace("\\040", " ")
+                inside = where == point or where.startswith(point.rstrip("/") + "/")
+                if inside and len(point) >= len(best):
+                    best, kind = point, fields[2]
+    except OSError:
+        return None
+    return kind
+
+
+#: File systems the kernel fills itself: nobody can add a file or folder to them.
+KERNEL_FILESYSTEMS = ("proc", "sysfs", "cgroup", "cgroup2", "debugfs", "securityfs")
+
+
+def refusal_reason(folder: PathLike, err: OSError) -> str:
+    """Why ``folder`` refused a new entry with ``err``, in words: a kernel file
+    system, a read-only one, no permission, or the system's own reason."""
+    name = repr(str(folder))
+    kind = filesystem_type(folder)
+    if kind in KERNEL_FILESYSTEMS:
+        return (
+            f"{name} is on a {kind} file system, which the kernel fills itself and "
+            "which takes no new files or folders"
+        )
+    if err.errno == errno.EROFS:
+        return f"{name} is on a read-only file system"
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return f"no permission to add files to {name}"
+    return f"{name} takes no new files ({err.strerror or err})"
 
 
 def _fsync_tree(root: Path) -> None:

@@ -10,7 +10,8 @@
     write_web_digits(outdir)         the sample's digits for the page's training panel
     write_archive(write, path)       a Keras export without its "Saved artifact" banner
     model_card(trained)              what an export says it is (labels, input, output,
-                                     training, versions); read_card(path) reads it
+                                     training, versions; an int8 file's calibration:
+                                     calibration_facts); read_card(path) reads it
 
 Modules: :mod:`.deployable`, :mod:`.saved_model`, :mod:`.litert`,
 :mod:`.calibration` (no TensorFlow), :mod:`.web`, :mod:`.cli` (``cnnlib export``,
@@ -30,6 +31,7 @@ __getattr__, __dir__, __all__ = public_api(
             "OUTPUT_NAME",
             "TRAINING_KEYS",
             "ExportError",
+            "calibration_facts",
             "card_path",
             "card_text",
             "check_logits_model",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..core import cli
+from ..core import cli, files
 from ..data import mnist
 from ..training import cli as training_cli
 from . import calibration
@@ -179,8 +179,9 @@ def run_export(args: argparse.Namespace) -> int:
                     f"--representative must be 1..{n} (--data {args.data} gave "
                     f"{n:,} training digits), got {args.representative}",
                 )
+            seed = 0  # the digits drawn, recorded in the card
             reps = calibration.representative_digits(
-                data.x_train, args.representative, what="--representative"
+                data.x_train, args.representative, seed, what="--representative"
             )
             _progress(calibration_line(args.data, data, len(reps)))
         from ..models import files as model_files
@@ -204,6 +205,10 @@ def run_export(args: argparse.Namespace) -> int:
                 f"{Path(args.out).resolve()}); labels and card in {folder}/assets/"
             )
             return cli.EXIT_OK
+        if reps is not None:
+            card["calibration"] = deployable.calibration_facts(
+                len(reps), data.name, data.source, len(data.x_train), seed
+            )
         path = litert.export_tflite(
             model, args.out, reps, overwrite=args.overwrite, flag="--overwrite", **card
         )
@@ -244,13 +249,14 @@ def _web_outdir(text: str) -> str:
     import tempfile
 
     cli.writable_folder(text)
-    folder = Path(text) if Path(text).is_dir() else Path(text).parent
+    exists = Path(text).is_dir()
+    folder = Path(text) if exists else Path(text).parent
     try:
         os.rmdir(tempfile.mkdtemp(prefix=".cnnlib-probe-", dir=folder))
     except OSError as err:
+        what = f"write into {text!r}" if exists else f"create folder {text!r}"
         raise argparse.ArgumentTypeError(
-            f"cannot write into {text!r}: folder {str(folder)!r} refuses new files "
-            f"({err.strerror or err})"
+            f"cannot {what}: {files.refusal_reason(folder, err)}"
         ) from None
     return text
 

@@ -26,12 +26,16 @@ import contextlib
 import inspect
 import io
 import json
+import typing
 from pathlib import Path
 from typing import Callable, Mapping, Optional
 
 from ..core import errors, files
-from ..core.tf import keras
-from ..models import networks
+
+# TensorFlow loads only where a model is made or checked, so that reading a card
+# (read_card: cnnlib predict --about) answers at once.
+if typing.TYPE_CHECKING:
+    from ..core.tf import keras
 
 INPUT_NAME = "digits"
 OUTPUT_NAME = "probabilities"
@@ -58,6 +62,8 @@ class ExportError(errors.CnnlibError, RuntimeError):
 def check_logits_model(model) -> None:
     """Refuse (``TypeError``/:class:`ExportError`) anything but a raw-digits -> logits
     model."""
+    from ..core.tf import keras
+
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
     shape = model.output_shape
@@ -88,6 +94,9 @@ def deployable_model(model: keras.Model) -> keras.Model:
         ``(N, 10)``. All its layers compute in float32. TensorFlow.js,
         LiteRT and SavedModel exports are made from it.
     """
+    from ..core.tf import keras
+    from ..models import networks
+
     check_logits_model(model)
     core = networks.float32_copy(model)
     digits = keras.Input((28, 28), dtype="float32", name=INPUT_NAME)
@@ -103,8 +112,10 @@ def model_card(
     input_dtype: str = "float32",
     output_dtype: str = "float32",
     source: Optional[files.PathLike] = None,
+    calibration: Optional[Mapping] = None,
 ) -> dict:
-    """The card an export carries: labels, input and output, training, versions.
+    """The card an export carries: labels, input and output, training, versions
+    (and, for an int8 model, its calibration).
 
     Args:
         trained: what is known of the training (e.g.
@@ -115,16 +126,21 @@ def model_card(
             LiteRT); either way the pixel values 0..255.
         output_dtype: ``"float32"``, or ``"uint8"`` (quantized probabilities).
         source: the model file it was exported from.
+        calibration: for an int8 export, the digits that calibrated it, e.g.
+            ``{"digits": 500, "data": ..., "data_source": "sample",
+            "training_digits": 4500, "seed": 0}`` (:func:`calibration_facts`);
+            kept as ``calibration``, which a float card does not have.
 
     Returns:
         A JSON-ready ``dict``.
     """
-    from ..core.tf import tf
+    from ..core.tf import keras, tf
     from ..core.version import package_version
 
     known = dict(trained or {})
     training = {key: known.pop(key, None) for key in TRAINING_KEYS}
     training.update(known)
+    extra = {} if calibration is None else {"calibration": dict(calibration)}
     return {
         "task": "classify a handwritten digit (MNIST style)",
         "labels": list(LABELS),
@@ -152,6 +168,27 @@ def model_card(
             "tensorflow": tf.__version__,
             "keras": keras.__version__,
         },
+        **extra,
+    }
+
+
+def calibration_facts(
+    digits: int,
+    data: Optional[str] = None,
+    data_source: Optional[str] = None,
+    training_digits: Optional[int] = None,
+    seed: Optional[int] = None,
+) -> dict:
+    """What an int8 card says of its calibration: how many ``digits``, drawn with
+    ``seed`` from the ``training_digits`` of ``data`` (its name; ``data_source``:
+    ``"mnist"`` or ``"sample"``); ``None`` where unknown."""
+    return {
+        "digits": int(digits),
+        "data": data,
+        "data_source": data_source,
+        "training_digits": None if training_digits is None else int(training_digits),
+        "seed": seed,
+        "drawn_from": "the training digits, never the test digits",
     }
 
 

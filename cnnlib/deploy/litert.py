@@ -104,6 +104,7 @@ def export_tflite(
     flag: str = "overwrite=True",
     trained: Optional[Mapping] = None,
     source: Optional[files.PathLike] = None,
+    calibration: Optional[Mapping] = None,
 ) -> Path:
     """Write :func:`tflite_bytes` to ``path`` (float32, or int8 given
     ``representative``), and its card to :func:`~cnnlib.deploy.card_path` beside it.
@@ -111,7 +112,9 @@ def export_tflite(
     The folder must exist; each file appears whole or not at all. ``flag`` is how
     a refusal names the way to replace an existing file. ``trained`` and
     ``source``: what the card says of the training and the model file
-    (:func:`cnnlib.deploy.model_card`).
+    (:func:`cnnlib.deploy.model_card`). An int8 card records its calibration:
+    how many digits (``len(representative)``), and what ``calibration`` adds
+    (:func:`cnnlib.deploy.calibration_facts`: which data, seed).
 
     Raises:
         ExportError: ``path`` or its card exists (without ``overwrite``), its
@@ -127,7 +130,15 @@ def export_tflite(
         )
     data = tflite_bytes(model, representative)
     kind = "uint8" if representative is not None else "float32"
-    card = deployable.model_card(trained, kind, kind, source)
+    calibrated = None
+    if representative is not None:  # the count is the digits it was given
+        count = len(representative)
+        calibrated = {
+            **deployable.calibration_facts(count),
+            **(calibration or {}),
+            "digits": count,
+        }
+    card = deployable.model_card(trained, kind, kind, source, calibrated)
     try:  # the card is ready before the model is renamed into place
         with files.atomic_write(card_file) as card_tmp:
             card_tmp.write_text(deployable.card_text(card), encoding="utf-8")

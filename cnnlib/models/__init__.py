@@ -8,7 +8,8 @@
     load_model(path)                 a .keras file, loaded safely
     saved_facts(path), write_facts   what a .keras file says of its training
                                      (cnnlib.json inside it)
-    keras_card(path), card_lines     what a model is, one fact a line (--about)
+    keras_card(path), card_lines     what a model is, one fact a line (--about;
+                                     read without TensorFlow)
     predict_image / predict_files    pictures -> Prediction (digit, probability)
     architecture(model)              its layers described, for a figure
 
@@ -50,8 +51,12 @@ __getattr__, __dir__, __all__ = public_api(
             "FACT_NAMES",
             "KERAS_FACTS",
             "NO_FACTS",
+            "UNSAFE",
             "ModelLoadError",
+            "UnsafeModelError",
+            "calibration_text",
             "card_lines",
+            "keras_archive",
             "keras_card",
             "load_model",
             "saved_facts",

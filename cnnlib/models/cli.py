@@ -141,9 +141,10 @@ def run(args: argparse.Namespace) -> int:
 def about(path: Path) -> int:
     """Print what the model at ``path`` says it is, one fact a line; 0.
 
-    A ``.keras`` file is loaded (safe mode) and its facts read; a SavedModel
-    folder or a ``.tflite`` file is described by its card, and one without a card
-    says so.
+    A ``.keras`` file is read as the zip archive it is (:func:`~cnnlib.models.
+    keras_card`); a SavedModel folder or a ``.tflite`` file is described by its
+    card, and one without a card says so. None of them loads TensorFlow for a
+    model cnnlib made.
     """
     if path.suffix == ".tflite" and not path.is_dir():
         with open(path, "rb") as f:  # before TensorFlow loads: any file may be named

@@ -12,7 +12,11 @@ member when it loads the file.
 
 :func:`keras_card` says what a ``.keras`` file is in the shape of an export's
 card (:func:`cnnlib.deploy.model_card`), and :func:`card_lines` prints any such
-card one fact a line (``cnnlib predict --about``).
+card one fact a line (``cnnlib predict --about``). Both read the archive as a
+zip file, without TensorFlow, so ``--about`` answers at once; TensorFlow loads
+only to load a model (:func:`load_model`, and :func:`keras_card` for a network
+whose input and output its ``config.json`` does not spell out) or to stamp its
+versions (:func:`write_facts`).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import typing
 import zipfile
 from pathlib import Path
 from typing import Mapping, Optional
@@ -27,15 +32,45 @@ from typing import Mapping, Optional
 import numpy as np
 
 from ..core import errors, files, version
-from ..core.tf import keras, tf
+
+if typing.TYPE_CHECKING:
+    from ..core.tf import keras
 
 #: The member of a ``.keras`` archive that holds what cnnlib knows of the model's
 #: training, as a JSON object (e.g. ``{"data": ..., "seed": 0, "test_accuracy": ...}``).
 CARD_MEMBER = "cnnlib.json"
+#: What reading a damaged or vanished archive raises.
+_NOT_READ = (OSError, zipfile.BadZipFile)
+
+
+#: Why Keras safe mode refuses a file.
+UNSAFE = (
+    "refused by Keras safe mode: the file contains Python code (a Lambda layer) "
+    "that would run when loaded."
+)
 
 
 class ModelLoadError(errors.CnnlibError, RuntimeError):
     """A model file could not be loaded; the message names it and says why."""
+
+
+class UnsafeModelError(ModelLoadError):
+    """Keras safe mode refused a model file: it holds Python code (a ``Lambda``
+    layer) that would run when loaded. ``path`` is the file."""
+
+    def __init__(self, path: files.PathLike) -> None:
+        self.path = Path(path)
+        super().__init__(
+            f"{self.path}: {UNSAFE} Load it with safe_mode=False only "
+            "if you trust whoever made it."
+        )
+
+    def cli_words(self) -> str:
+        """Said for the ``cnnlib`` command, which has no way to turn safe mode off."""
+        return (
+            f"{self.path}: {UNSAFE} cnnlib commands never load such a file; save "
+            "the model without Lambda layers"
+        )
 
 
 def load_model(path: files.PathLike, safe_mode: bool = True) -> keras.Model:
@@ -51,31 +86,19 @@ def load_model(path: files.PathLike, safe_mode: bool = True) -> keras.Model:
         The model.
 
     Raises:
-        ModelLoadError: missing file, not a ``.keras`` archive, unsafe content,
-            or any other loading failure; the message names the file.
+        ModelLoadError: missing file, not a ``.keras`` archive, unsafe content
+            (:class:`UnsafeModelError`), or any other loading failure; the
+            message names the file.
     """
-    p = Path(path)
-    if not p.exists():
-        raise ModelLoadError(f"{p}: no such model file")
-    if p.is_dir():
-        raise ModelLoadError(
-            f"{p}: is a folder; expected a .keras file "
-            "(a SavedModel folder is loaded with tf.saved_model.load)"
-        )
-    if p.suffix != ".keras" or not zipfile.is_zipfile(p):
-        raise ModelLoadError(
-            f"{p}: not a .keras model file (expected a .keras zip archive)"
-        )
+    from ..core.tf import keras
+
+    p = keras_archive(path)
     try:
         model = keras.models.load_model(p, safe_mode=safe_mode, compile=False)
     except ValueError as err:
         text = str(err)
         if "safe_mode" in text or "unsafe" in text.lower():
-            raise ModelLoadError(
-                f"{p}: refused by Keras safe mode: the file contains Python code "
-                "(a Lambda layer) that would run when loaded. Load it with "
-                "safe_mode=False only if you trust whoever made it."
-            ) from None
+            raise UnsafeModelError(p) from None
         raise ModelLoadError(
             f"{p}: cannot load the model ({text.splitlines()[0]})"
         ) from None
@@ -90,6 +113,24 @@ def load_model(path: files.PathLike, safe_mode: bool = True) -> keras.Model:
             f"{p}: the model outputs {model.output_shape}; expected (None, 10) logits"
         )
     return model
+
+
+def keras_archive(path: files.PathLike) -> Path:
+    """``path`` as a ``Path``, if it is a ``.keras`` zip archive (else
+    :class:`ModelLoadError` naming it)."""
+    p = Path(path)
+    if not p.exists():
+        raise ModelLoadError(f"{p}: no such model file")
+    if p.is_dir():
+        raise ModelLoadError(
+            f"{p}: is a folder; expected a .keras file "
+            "(a SavedModel folder is loaded with tf.saved_model.load)"
+        )
+    if p.suffix != ".keras" or not zipfile.is_zipfile(p):
+        raise ModelLoadError(
+            f"{p}: not a .keras model file (expected a .keras zip archive)"
+        )
+    return p
 
 
 def saved_facts(path: files.PathLike) -> dict:
@@ -107,7 +148,7 @@ def saved_facts(path: files.PathLike) -> dict:
             names = set(archive.namelist())
             keras_meta = _json_member(archive, "metadata.json", names)
             cnnlib_meta = _json_member(archive, CARD_MEMBER, names)
-    except (OSError, zipfile.BadZipFile):
+    except _NOT_READ:
         return facts
     for key, name in (("keras_version_saved", "keras_version"), ("date_saved",) * 2):
         if isinstance(keras_meta.get(name), str):
@@ -130,6 +171,8 @@ def write_facts(path: files.PathLike, facts: Mapping) -> None:
         ValueError: ``path`` already holds :data:`CARD_MEMBER`.
         OSError, zipfile.BadZipFile: ``path`` is not a writable zip archive.
     """
+    from ..core.tf import keras, tf
+
     now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
     stamped = {
         **facts,
@@ -170,32 +213,79 @@ def _json_member(archive: zipfile.ZipFile, name: str, names: set) -> dict:
     return doc if isinstance(doc, dict) else {}
 
 
-def keras_card(path: files.PathLike) -> dict:
+def keras_card(path: files.PathLike, load: bool = False) -> dict:
     """What the ``.keras`` file ``path`` is: labels, input, output (logits),
     ``training`` (:func:`saved_facts`) and ``source``, keyed like an export's card.
+
+    The input and output are read from the archive's ``config.json`` where it
+    spells them out (a functional model, one input layer, a ``Dense(10)`` on a
+    flat tensor last: every network cnnlib builds), without TensorFlow;
+    otherwise, or with ``load=True``, from the model loaded (:func:`load_model`).
 
     Raises:
         ModelLoadError: as :func:`load_model`.
     """
-    model = load_model(path)
+    p = keras_archive(path)
+    sides = None if load else _config_sides(p)
+    if sides is None:
+        model = load_model(p)
+        sides = (
+            (model.inputs[0].name, str(model.inputs[0].dtype), model.input_shape),
+            (str(model.outputs[0].dtype), model.output_shape),
+        )
+    (in_name, in_dtype, in_shape), (out_dtype, out_shape) = sides
     return {
         "labels": [str(d) for d in range(10)],  # output i is digit i
         "input": {
-            "name": model.inputs[0].name,
-            "dtype": str(model.inputs[0].dtype),
-            "shape": list(model.input_shape),
+            "name": in_name,
+            "dtype": in_dtype,
+            "shape": list(in_shape),
             "values": "pixels 0..255, a white digit on black, 28x28, as in MNIST",
         },
         "output": {
             "name": "logits",
-            "dtype": str(model.outputs[0].dtype),
-            "shape": list(model.output_shape),
+            "dtype": out_dtype,
+            "shape": list(out_shape),
             "values": "a score per label, in the order of labels; softmax of the "
             "scores gives the probabilities",
         },
-        "training": saved_facts(path),
-        "source": Path(path).name,
+        "training": saved_facts(p),
+        "source": p.name,
     }
+
+
+def _config_sides(path: Path) -> "tuple | None":
+    """``((input name, dtype, shape), (output dtype, shape))`` as ``config.json``
+    states them for a functional model whose one output is a ``Dense(10)`` on a
+    flat tensor; ``None`` where it does not say (then the model must be loaded)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            doc = _json_member(archive, "config.json", set(archive.namelist()))
+        config = doc.get("config") or {}
+        if doc.get("class_name") != "Functional":
+            return None
+        layers = {layer["name"]: layer for layer in config["layers"]}
+        ins, outs = config["input_layers"], config["output_layers"]
+        ins = ins[0] if isinstance(ins[0], list) and len(ins) == 1 else ins
+        outs = outs[0] if isinstance(outs[0], list) and len(outs) == 1 else outs
+        first, last = layers[ins[0]], layers[outs[0]]
+        if first["class_name"] != "InputLayer" or last["class_name"] != "Dense":
+            return None
+        shape_in = list(first["config"]["batch_shape"])
+        flat = last["inbound_nodes"][0]["args"][0]["config"]["shape"]
+        policy = last["config"]["dtype"]
+        if isinstance(policy, Mapping):
+            policy = policy["config"]["name"]
+        units = last["config"]["units"]
+    except (KeyError, IndexError, TypeError, AttributeError) + _NOT_READ:
+        return None
+    if units != 10 or len(flat) != 2 or not isinstance(policy, str):
+        return None
+    out_dtype = policy.removeprefix("mixed_")  # a mixed policy computes in its half
+    return (
+        (first["config"]["name"], str(first["config"]["dtype"]), tuple(shape_in)),
+        (out_dtype, (flat[0], units)),
+    )
 
 
 #: How :func:`card_lines` names the training facts it knows, in its order; other
@@ -258,11 +348,28 @@ def card_lines(card: Mapping, model: Optional[str] = None) -> list[str]:
             name = FACT_NAMES.get(key, key.replace("_", " "))
             between = " " if key == "versions" else "="
             lines.append(f"{name}: {_fact_text(training[key], between)}")
+    calibration = card.get("calibration")
+    if isinstance(calibration, Mapping):  # an int8 export's card
+        lines.append(f"int8 calibration: {calibration_text(calibration)}")
     if isinstance(card.get("versions"), Mapping):  # an export's card
         if card.get("source"):
             lines.append(f"exported from: {card['source']}")
         lines.append(f"exported with: {_fact_text(card['versions'], ' ')}")
     return lines
+
+
+def calibration_text(calibration: Mapping) -> str:
+    """An int8 card's ``calibration`` in words: ``500 of the 4,500 training digits
+    of DATA (seed 0)``; what is unknown is left out or said so."""
+    digits, total = calibration.get("digits"), calibration.get("training_digits")
+    count = "unknown" if digits is None else f"{digits:,}"
+    of = "" if total is None else f" of the {total:,}"
+    data = calibration.get("data")
+    source = f" of {data}" if data else " (data unknown)"
+    seed = calibration.get("seed")
+    return f"{count}{of} training digits{source}" + (
+        "" if seed is None else f" (seed {seed})"
+    )
 
 
 def _fact_text(value, between: str = "=") -> str:

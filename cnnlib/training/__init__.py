@@ -20,7 +20,7 @@ from ..core.lazy import public_api
 __getattr__, __dir__, __all__ = public_api(
     __name__,
     {
-        "errors": ["TrainError"],
+        "errors": ["RESUME_FLAGS", "ResumeError", "TrainError"],
         "recipes": [
             "ARCHS",
             "ARTICLE",

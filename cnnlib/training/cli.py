@@ -127,7 +127,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "--out",
         required=True,
         type=lambda t: cli.writable_path(t, ".keras"),
-        help="where to save the model (PATH.keras); checkpoints go to PATH.keras.ckpt/",
+        help="where to save the model (PATH.keras); checkpoints go to "
+        "PATH.keras.ckpt/. An existing file is refused unless --overwrite is given",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing --out file (it is replaced only once the new "
+        "model is saved in full)",
     )
     p.add_argument(
         "--recipe", choices=tuple(recipes.RECIPES), default="article", help=names
@@ -210,12 +217,19 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument(
         "--quiet", action="store_true", help="one line per epoch, no progress bar"
     )
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, usage_error=p.error)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    """Train as ``args`` say; 0 when saved, 1 with one line when something failed."""
+    """Train as ``args`` say; 0 when saved, 1 with one line when something failed,
+    2 (before the data or TensorFlow load) for an existing ``--out`` without
+    ``--overwrite``."""
+    if os.path.lexists(args.out) and not args.overwrite:
+        args.usage_error(
+            f"argument --out: {args.out!r} already exists; pass --overwrite to "
+            "replace it"
+        )
 
     def work() -> int:
         # The data are read (NumPy only) before TensorFlow loads, so a batch

@@ -155,10 +155,7 @@ def _resume(
         if k != "epochs" and state["config"].get(k) != v
     }
     if changed:
-        raise errors.TrainError(
-            f"cannot resume {manager.folder}: it was trained with different settings "
-            + ", ".join(f"{k}={a!r} (now {b!r})" for k, (a, b) in changed.items())
-        )
+        raise errors.ResumeError(manager.folder, changed)
     return model, [progress.EpochLog(**h) for h in state["history"]]
 
 

@@ -246,3 +246,32 @@ def test_fsync_path_flushes_files_and_folders_and_names_a_missing_one(tmp_path):
         files.fsync_path(tmp_path / "missing")
     with pytest.raises(NotADirectoryError):
         files.fsync_path(f, directory=True)
+
+
+@pytest.mark.skipif(not Path("/proc/mounts").is_file(), reason="no /proc/mounts")
+def test_filesystem_type_reads_the_mount_a_path_is_on(tmp_path):
+    assert files.filesystem_type("/proc/self") == "proc"
+    assert files.filesystem_type(tmp_path) not in (None, "proc")
+
+
+@pytest.mark.skipif(not Path("/proc/mounts").is_file(), reason="no /proc/mounts")
+def test_refusal_reason_says_why_a_folder_takes_no_new_entry(tmp_path):
+    import errno
+
+    def refused(code: int) -> OSError:
+        return OSError(code, os.strerror(code))
+
+    assert files.refusal_reason("/proc", refused(errno.ENOENT)) == (
+        "'/proc' is on a proc file system, which the kernel fills itself and which "
+        "takes no new files or folders"
+    )
+    here = repr(str(tmp_path))
+    assert files.refusal_reason(tmp_path, refused(errno.EROFS)) == (
+        f"{here} is on a read-only file system"
+    )
+    assert files.refusal_reason(tmp_path, refused(errno.EACCES)) == (
+        f"no permission to add files to {here}"
+    )
+    assert files.refusal_reason(tmp_path, refused(errno.ENOSPC)) == (
+        f"{here} takes no new files (No space left on device)"
+    )

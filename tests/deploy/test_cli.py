@@ -56,6 +56,23 @@ def test_command_line_writes_each_format(bf16_model, tmp_path, capsys):
         card = deploy.read_card(made)
         assert card["source"] == "m.keras" and card["labels"] == list("0123456789")
         assert card["training"]["keras_version_saved"] == keras.__version__
+    from cnnlib import data
+
+    sample = data.load_mnist("sample", verbose=False)
+    assert deploy.read_card(tmp_path / "m8.tflite")["calibration"] == {
+        "digits": 100,  # --representative 100 of --data sample's training digits
+        "data": sample.name,
+        "data_source": "sample",
+        "training_digits": 4500,
+        "seed": 0,
+        "drawn_from": "the training digits, never the test digits",
+    }
+    assert "calibration" not in deploy.read_card(tmp_path / "models/digits/1")
+    capsys.readouterr()
+    assert cli.main(["predict", "--about", str(tmp_path / "m8.tflite")]) == 0
+    assert (
+        f"int8 calibration: 100 of the 4,500 training digits of {sample.name} (seed 0)"
+    ) in capsys.readouterr().out.splitlines()
     assert (
         cli.main(
             [

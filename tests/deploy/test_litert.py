@@ -93,6 +93,15 @@ def test_litert_card_beside_the_file(litert_files):
     assert [c["input"]["dtype"] for c in cards] == ["float32", "uint8"]
     assert [c["output"]["dtype"] for c in cards] == ["float32", "uint8"]
     assert "quantized" in cards[1]["output"]["values"]
+    assert "calibration" not in cards[0]  # float32: nothing calibrated
+    assert cards[1]["calibration"] == {  # only the count is known to export_tflite
+        "digits": 200,
+        "data": None,
+        "data_source": None,
+        "training_digits": None,
+        "seed": None,
+        "drawn_from": "the training digits, never the test digits",
+    }
     for card in cards:
         assert card["labels"] == [str(d) for d in range(10)]
         assert card["output"]["name"] == "probabilities"

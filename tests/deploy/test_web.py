@@ -162,8 +162,9 @@ UNWRITABLE = "/proc/cnnlib-web-weights"  # root may write anywhere, but not here
         (["{tmp}/w", "--seed", "4294967296"], "--seed: expected a whole number 0.."),
         pytest.param(
             [UNWRITABLE],
-            f"argument outdir: cannot write into '{UNWRITABLE}': folder '/proc' "
-            "refuses new files",
+            f"argument outdir: cannot create folder '{UNWRITABLE}': '/proc' is on a "
+            "proc file system, which the kernel fills itself and which takes no new "
+            "files or folders",
             marks=pytest.mark.skipif(
                 not Path("/proc/self").is_dir(), reason="no /proc on this system"
             ),

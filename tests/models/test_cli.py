@@ -139,6 +139,24 @@ def test_a_file_that_is_not_a_model_exits_1_in_one_line(tmp_path, capsys):
     )
 
 
+@pytest.mark.slow
+def test_a_model_safe_mode_refuses_exits_1_in_the_commands_words(tmp_path, pictures):
+    """A Lambda layer: refused in one line that names no Python argument
+    (safe_mode=False), since the command has no way to turn safe mode off."""
+    inp = keras.Input((28, 28, 1))
+    doubled = keras.layers.Lambda(lambda t: t * 2.0)(inp)
+    path = tmp_path / "lambda.keras"
+    keras.Model(inp, keras.layers.Dense(10)(keras.layers.Flatten()(doubled))).save(path)
+    done = cnnlib_predict(path, pictures[2][0])
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert done.stdout == ""
+    assert done.stderr == (
+        f"error: {path}: refused by Keras safe mode: the file contains Python code "
+        "(a Lambda layer) that would run when loaded. cnnlib commands never load "
+        "such a file; save the model without Lambda layers\n"
+    )
+
+
 # --------------------------------------------------------------------------
 # cnnlib predict --about MODEL: what the model says it is
 # --------------------------------------------------------------------------
@@ -218,6 +236,42 @@ def test_about_as_a_reader_runs_it_exits_0(trained):
     assert done.returncode == 0, done.stderr[-3000:]
     assert "seed: 5" in done.stdout.splitlines()
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("form", ["keras", "saved_model", "tflite"])
+def test_about_reads_every_form_without_tensorflow(form, trained):
+    """``--about`` answers at once: TensorFlow (and Keras) cannot be imported in
+    the process, and every form of a trained model is still described."""
+    done = subprocess.run(
+        [sys.executable, "-c", NO_TF, "predict", "--about", trained[2][form]],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stderr == ""
+    lines = done.stdout.splitlines()
+    assert "labels: 0 1 2 3 4 5 6 7 8 9" in lines and "seed: 5" in lines
+    assert any(line.startswith("input: digits float32 (N, 28, 28") for line in lines)
+
+
+def test_about_a_plain_keras_file_without_tensorflow(saved):
+    done = subprocess.run(
+        [sys.executable, "-c", NO_TF, "predict", "--about", saved],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.splitlines()[1:4] == [
+        "labels: 0 1 2 3 4 5 6 7 8 9",
+        "input: digits float32 (N, 28, 28, 1): pixels 0..255, a white digit on "
+        "black, 28x28, as in MNIST",
+        "output: logits float32 (N, 10): a score per label, in the order of "
+        "labels; softmax of the scores gives the probabilities",
+    ]
 
 
 def test_about_a_model_without_facts_says_so(saved, tmp_path, capsys):

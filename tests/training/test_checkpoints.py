@@ -350,8 +350,24 @@ def test_resume_refuses_a_checkpoint_made_with_other_settings(
     )
     assert code == 1
     err = capsys.readouterr().err
-    assert err.startswith("error: cannot resume") and err.count("\n") == 1
-    assert "arch='large' (now 'small')" in err
+    assert err.startswith("error: --resume: cannot resume") and err.count("\n") == 1
+    assert "--arch large (now small)" in err and "arch=" not in err  # CLI words
+    assert not out.exists()
+
+
+def test_resume_error_names_the_arguments_in_python(tmp_path, small_model, tiny_mnist):
+    out = tmp_path / "m.keras"
+    tiny = tiny_mnist()
+    config = {"arch": "large", "recipe": "article", "batch_size": 50, "lr": 0.5}
+    config.update(seed=0, data=tiny.name, validation_split=0.1)
+    training.CheckpointManager(training.checkpoint_dir(out)).save(
+        small_model, {"config": config, "history": []}, 1
+    )
+    with pytest.raises(training.ResumeError) as info:
+        training.train(arch="small", epochs=1, data=tiny, out=out, resume=True)
+    assert isinstance(info.value, training.TrainError)
+    assert "arch='large' (now 'small'), lr=0.5 (now 0.0001)" in str(info.value)
+    assert info.value.changed["arch"] == ("large", "small")
     assert not out.exists()
 
 

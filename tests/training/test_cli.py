@@ -202,6 +202,42 @@ def test_an_out_that_cannot_be_written_exits_2_before_tensorflow_loads(
     )
 
 
+def test_an_existing_out_exits_2_before_tensorflow_and_is_kept(tmp_path):
+    out = tmp_path / "m.keras"
+    out.write_bytes(b"an earlier model")
+    done = run_probe(["train", "--out", str(out), "--data", "sample"])
+    assert done.stdout.strip() == "EXIT 2 False", done.stderr  # TensorFlow never loaded
+    assert done.stderr.startswith("usage: cnnlib train")
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"cnnlib train: error: argument --out: {str(out)!r} already exists; pass "
+        "--overwrite to replace it"
+    )
+    assert out.read_bytes() == b"an earlier model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.keras"]
+
+
+def test_overwrite_lets_training_start_and_removes_nothing_before_the_save(
+    tmp_path, capsys, monkeypatch
+):
+    """--overwrite lets training start over an existing --out; the command removes
+    nothing itself, so a run that fails before its save leaves the old file as it
+    was (the save is a temporary file renamed over it: test_checkpoints.py's
+    test_full_disk_while_saving_keeps_the_previous_file)."""
+    from cnnlib.training import loop
+
+    def stop(**kwargs):
+        raise training.TrainError(f"stopped before saving {kwargs['out']}")
+
+    monkeypatch.setattr(loop, "train", stop)
+    out = tmp_path / "m.keras"
+    out.write_bytes(b"an earlier model")
+    argv = ["train", "--out", str(out), "--data", "sample", "--overwrite"]
+    assert cli.main(argv) == 1
+    assert capsys.readouterr().err == f"error: stopped before saving {out}\n"
+    assert out.read_bytes() == b"an earlier model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.keras"]
+
+
 PROBE = textwrap.dedent("""
     import sys
     from cnnlib import cli
@@ -291,6 +327,32 @@ def test_resume_without_a_checkpoint_says_it_starts_afresh(
     ]
     assert cli.main(argv[:-1]) == 1  # without --resume: nothing to say
     assert capsys.readouterr().err == "error: stopped before training, resume=False\n"
+
+
+@pytest.mark.slow
+def test_resume_of_other_settings_exits_1_in_the_flags_words(tmp_path):
+    """A checkpoint made with other settings is refused in one line naming the
+    flags (--arch, --lr), not train()'s arguments (arch=, lr=)."""
+    from cnnlib import data, models
+
+    out = tmp_path / "m.keras"
+    model = models.build_model("small", seed=0)
+    model.compile(optimizer="adam", loss="mse")
+    model.optimizer.build(model.trainable_variables)  # as a trained one is saved
+    config = {"arch": "large", "recipe": "article", "batch_size": 50, "lr": 0.5}
+    config.update(seed=0, data=data.load_mnist("sample").name, validation_split=0.1)
+    training.CheckpointManager(training.checkpoint_dir(out)).save(
+        model, {"config": config, "history": []}, 1
+    )
+    argv = ["train", "--out", str(out), "--arch", "small", "--data", "sample"]
+    done = run_probe([*argv, "--lr", "0.001", "--resume"])
+    assert done.stdout.strip().splitlines()[-1] == "EXIT 1 True", done.stderr
+    assert done.stderr.splitlines() == [
+        f"error: --resume: cannot resume {out}.ckpt: it was trained with --arch "
+        "large (now small), --lr 0.5 (now 0.001); pass the flags it was trained "
+        "with, or leave out --resume to start afresh"
+    ]
+    assert not out.exists()
 
 
 def test_training_count_is_what_split_validation_keeps(mnist):
