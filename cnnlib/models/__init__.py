@@ -5,6 +5,7 @@
     logits / probabilities           running a model on raw digits (N, 28, 28) 0..255
     accuracy, confusion_matrix       how well it reads them
     feature_maps, conv_filters       looking inside it (chapter 9)
+    background_mask(digit)           where a conv + pool value sees no ink
     load_model(path)                 a .keras file, loaded safely
     saved_facts(path), write_facts   what a .keras file says of its training
                                      (cnnlib.json inside it)
@@ -38,6 +39,7 @@ __getattr__, __dir__, __all__ = public_api(
         "evaluate": ["N_CLASSES", "confusion_matrix", "most_confused"],
         "inside": [
             "MAP_LAYERS",
+            "background_mask",
             "channel_scores",
             "check_layer",
             "conv_filters",

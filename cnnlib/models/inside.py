@@ -3,7 +3,9 @@
 - :func:`feature_maps`: the output of every conv, ReLU and pooling layer for
   one digit, ``{layer name: (H, W, C)}``;
 - :func:`conv_filters`: a conv layer's learned filters ``(C_out, k, k)``;
-- :func:`top_activating`: the digits of a set that excite one filter most.
+- :func:`top_activating`: the digits of a set that excite one filter most;
+- :func:`background_mask`: the positions after a conv and a pool whose patch of the
+  digit holds no ink (where a value is only its channel's bias).
 
 :mod:`cnnlib.figures.inside` draws them.
 """
@@ -14,6 +16,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from .. import ops
 from ..core import checks
 from ..core.tf import keras
 from . import inputs
@@ -119,3 +122,14 @@ def top_activating(
     scores = all_scores[:, channel]
     order = np.argsort(-scores, kind="stable")[:k]
     return order, scores[order]
+
+
+def background_mask(digit: np.ndarray, kernel: int = 5, pool: int = 2) -> np.ndarray:
+    """`(ceil(H/pool), ceil(W/pool))` bool of a digit `(H, W)`: no ink in the patch."""
+    pixels = checks.pixel_array("digit", digit, ndim=2)
+    checks.int_in(kernel, "kernel", 1)
+    checks.int_in(pool, "pool", 1)
+    ink = (pixels > 0).astype(np.float32)
+    near = ops.max_pool2d(ink, kernel, 1, "SAME")  # the conv's SAME window
+    near = ops.max_pool2d(near, pool, pool, "SAME")  # then the pool's
+    return near == 0

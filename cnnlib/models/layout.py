@@ -2,7 +2,7 @@
 
 :func:`architecture` reads everything from the model itself (its layers, their
 configurations, output shapes and parameter counts), so a figure drawn from it
-(:func:`cnnlib.figures.show_architecture`) cannot drift from the network. No
+(:func:`cnnlib.figures.architecture_figure`) cannot drift from the network. No
 TensorFlow import: it only reads what the model object holds.
 """
 

@@ -101,3 +101,24 @@ def test_channel_scores_and_top_activating(cnn, mnist):
         models.top_activating(cnn, x, "conv1", 6)
     with pytest.raises(ValueError, match="batch"):
         models.channel_scores(cnn, x[0], "conv1")
+
+
+def test_background_mask_marks_the_positions_whose_patch_has_no_ink():
+    digit = np.zeros((28, 28), dtype=np.uint8)
+    digit[10, 10] = 200  # one ink pixel: a 5x5 window reaches it from rows 8..12
+    mask = models.background_mask(digit)
+    assert mask.shape == (14, 14) and mask.dtype == bool
+    ink_near = np.argwhere(~mask)  # pool rows/cols 4..6 cover pixels 8..13
+    assert ink_near.min(axis=0).tolist() == [4, 4]
+    assert ink_near.max(axis=0).tolist() == [6, 6] and len(ink_near) == 9
+    assert models.background_mask(np.zeros((28, 28))).all()
+    assert models.background_mask(digit, kernel=1, pool=1).sum() == 28 * 28 - 1
+
+
+def test_background_mask_refuses_bad_input():
+    with pytest.raises(ValueError, match=r"digit must have 2 axes, got shape \(1, "):
+        models.background_mask(np.zeros((1, 28, 28)))
+    with pytest.raises(ValueError, match=r"kernel must be >= 1, got 0"):
+        models.background_mask(np.zeros((28, 28)), kernel=0)
+    with pytest.raises(TypeError, match=r"pool must be a whole number, got 2.0"):
+        models.background_mask(np.zeros((28, 28)), pool=2.0)
