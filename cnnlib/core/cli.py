@@ -15,6 +15,7 @@ import argparse
 import math
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -93,10 +94,21 @@ def writable_path(text: str, suffix: str = "") -> str:
         )
     if suffix and path.suffix != suffix:
         raise argparse.ArgumentTypeError(f"expected a {suffix} file name, got {text!r}")
-    problem = files.write_problem(path)
+    problem = files.write_problem(path) or probe_folder(path.parent)
     if problem:
         raise argparse.ArgumentTypeError(f"cannot write {text!r}: {problem}")
     return text
+
+
+def probe_folder(folder: Path) -> "str | None":
+    """Why the existing ``folder`` refuses a new entry when really tried (``None`` if
+    it takes one): permission bits do not tell root that ``/proc`` or a read-only
+    mount refuses new files. Makes and removes one empty folder in it."""
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".cnnlib-probe-", dir=folder))
+    except OSError as err:
+        return files.refusal_reason(folder, err)
+    return None
 
 
 def folder_problem(text: str) -> "str | None":
@@ -114,10 +126,16 @@ def folder_problem(text: str) -> "str | None":
 
 def writable_folder(text: str) -> str:
     """An argparse type: an output folder, existing and writable, or new in a
-    folder that exists (see :func:`folder_problem`)."""
+    folder that exists (see :func:`folder_problem`), and really tried
+    (:func:`probe_folder`)."""
     problem = folder_problem(text)
     if problem:
         raise argparse.ArgumentTypeError(f"cannot write into {text!r}: {problem}")
+    exists = Path(text).is_dir()
+    refused = probe_folder(Path(text) if exists else Path(text).parent)
+    if refused:
+        what = f"write into {text!r}" if exists else f"create folder {text!r}"
+        raise argparse.ArgumentTypeError(f"cannot {what}: {refused}")
     return text
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..core import cli, files
+from ..core import cli
 from ..data import mnist
 from ..training import cli as training_cli
 from . import calibration
@@ -99,7 +99,7 @@ def add_parsers(subparsers) -> None:
     )
     w.add_argument(
         "outdir",
-        type=_web_outdir,
+        type=cli.writable_folder,
         help="folder to write small.json, small.js and digits.js into (e.g. "
         "_static/webmodel; build output, so earlier ones there are replaced); "
         "created if missing, in a folder that exists",
@@ -239,26 +239,6 @@ def calibration_line(source: str, data: mnist.MnistData, count: int) -> str:
         f"int8 calibration: {count:,} of the {len(data.x_train):,} training digits "
         f"of {which} ({why})"
     )
-
-
-def _web_outdir(text: str) -> str:
-    """web-weights' OUTDIR: :func:`cli.writable_folder`, then really tried (an entry
-    made and removed in the folder that will hold the files), since permission bits
-    do not tell root that ``/proc`` or a read-only mount refuses new files."""
-    import os
-    import tempfile
-
-    cli.writable_folder(text)
-    exists = Path(text).is_dir()
-    folder = Path(text) if exists else Path(text).parent
-    try:
-        os.rmdir(tempfile.mkdtemp(prefix=".cnnlib-probe-", dir=folder))
-    except OSError as err:
-        what = f"write into {text!r}" if exists else f"create folder {text!r}"
-        raise argparse.ArgumentTypeError(
-            f"cannot {what}: {files.refusal_reason(folder, err)}"
-        ) from None
-    return text
 
 
 def _progress(line: str) -> None:

@@ -202,6 +202,25 @@ def test_an_out_that_cannot_be_written_exits_2_before_tensorflow_loads(
     )
 
 
+def test_an_out_on_a_kernel_file_system_exits_2_before_tensorflow_loads():
+    """Permission bits let root "write" into /proc; the folder is really tried."""
+    from cnnlib.core import files
+
+    if files.filesystem_type("/proc") != "proc":
+        pytest.skip("/proc is not a proc file system here")
+    done = run_probe(["train", "--out", "/proc/m.keras", "--arch", "small"])
+    assert done.stdout.strip() == "EXIT 2 False", done.stderr  # TensorFlow never loaded
+    why = (
+        "'/proc' is on a proc file system, which the kernel fills itself and which "
+        "takes no new files or folders"
+        if os.geteuid() == 0
+        else "folder '/proc' is not writable"
+    )
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"cnnlib train: error: argument --out: cannot write '/proc/m.keras': {why}"
+    )
+
+
 def test_an_existing_out_exits_2_before_tensorflow_and_is_kept(tmp_path):
     out = tmp_path / "m.keras"
     out.write_bytes(b"an earlier model")
